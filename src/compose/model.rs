@@ -1,0 +1,364 @@
+//! The resolved compose project: plain data that the loader produces and everything else reads.
+//!
+//! Shapes follow what `docker compose config` prints: long forms throughout, environment as a
+//! map, absolute paths for build contexts and bind mounts.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+/// A fully loaded, interpolated, merged and validated compose project.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Project {
+    pub name: String,
+    /// The project folder: relative paths in the files were resolved against it.
+    #[serde(skip)]
+    pub working_dir: PathBuf,
+    pub services: IndexMap<String, Service>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub networks: IndexMap<String, Network>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub volumes: IndexMap<String, Volume>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub secrets: IndexMap<String, FileObject>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub configs: IndexMap<String, FileObject>,
+    /// Non-fatal findings (unset variables, ignored keys), each said once.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+    /// The compose files read, in order.
+    #[serde(skip)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Service {
+    #[serde(skip)]
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<Build>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<Vec<String>>,
+    /// `None` value: a bare key whose variable is not set anywhere (left out of the container).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub environment: IndexMap<String, Option<String>>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub depends_on: IndexMap<String, DependsOn>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<Healthcheck>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<Port>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expose: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<ServiceVolume>,
+    /// Networks the service joins; the loader fills in `default` when the file names none
+    /// (and `network_mode` is not set).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub networks: IndexMap<String, ServiceNetwork>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_mode: Option<String>,
+    /// `links:` entries as `service` or `service:alias`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub labels: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_dir: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<String>,
+    /// `host:ip` pairs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_hosts: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tmpfs: Vec<String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub ulimits: IndexMap<String, Ulimit>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<ServiceFileRef>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<ServiceFileRef>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cap_add: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cap_drop: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub privileged: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub init: Option<bool>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub tty: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stdin_open: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_signal: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "duration_opt")]
+    pub stop_grace_period: Option<Duration>,
+    /// Bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shm_size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pull_policy: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Build {
+    /// Absolute path of the build context.
+    pub context: PathBuf,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile_inline: Option<String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub args: IndexMap<String, Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub labels: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_hosts: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DependsOn {
+    pub condition: Condition,
+    pub required: bool,
+    pub restart: bool,
+}
+
+impl Default for DependsOn {
+    fn default() -> Self {
+        DependsOn {
+            condition: Condition::ServiceStarted,
+            required: true,
+            restart: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    ServiceStarted,
+    ServiceHealthy,
+    ServiceCompletedSuccessfully,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Healthcheck {
+    /// `["CMD", ...]`, `["CMD-SHELL", "..."]` or `["NONE"]`; `None` keeps the image's test.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "duration_opt")]
+    pub interval: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "duration_opt")]
+    pub timeout: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "duration_opt")]
+    pub start_period: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "duration_opt")]
+    pub start_interval: Option<Duration>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disable: bool,
+}
+
+/// One container port; short-syntax ranges are expanded to one entry per port.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Port {
+    pub target: u16,
+    /// Host port or host port range (`"8080"`, `"8000-8010"`); `None` means an ephemeral port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_ip: Option<String>,
+    /// `tcp`, `udp` or `sctp`.
+    pub protocol: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VolumeKind {
+    Bind,
+    Volume,
+    Tmpfs,
+    Npipe,
+    Cluster,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceVolume {
+    #[serde(rename = "type")]
+    pub kind: VolumeKind,
+    /// Absolute host path for binds, volume name for named volumes, `None` for anonymous ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    pub target: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind_create_host_path: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind_propagation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume_nocopy: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume_subpath: Option<String>,
+    /// Bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tmpfs_size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tmpfs_mode: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ServiceNetwork {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipv4_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipv6_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Network {
+    /// The name on the engine when the file sets `name:` (otherwise `<project>_<key>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub driver_opts: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub external: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub internal: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub attachable: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub enable_ipv6: bool,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub labels: IndexMap<String, String>,
+    /// IPAM subnets, if any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subnets: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Volume {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub driver_opts: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub external: bool,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub labels: IndexMap<String, String>,
+}
+
+/// A top-level secret or config backed by a file (absolute path) or an environment variable.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FileObject {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub external: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ServiceFileRef {
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Ulimit {
+    pub soft: i64,
+    pub hard: i64,
+}
+
+impl Project {
+    /// The engine name of a project network key (`name:` if set, else `<project>_<key>`).
+    pub fn network_name(&self, key: &str) -> String {
+        match self.networks.get(key).and_then(|n| n.name.clone()) {
+            Some(name) => name,
+            None => format!("{}_{}", self.name, key),
+        }
+    }
+
+    /// The engine name of a project volume key (`name:` if set, else `<project>_<key>`).
+    pub fn volume_name(&self, key: &str) -> String {
+        match self.volumes.get(key).and_then(|v| v.name.clone()) {
+            Some(name) => name,
+            None => format!("{}_{}", self.name, key),
+        }
+    }
+}
+
+/// Durations print the way compose writes them (`1m30s`, `500ms`).
+mod duration_opt {
+    use std::time::Duration;
+
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_str(&super::format_duration(*d)),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// Formats a duration as compose does: `1m30s`, `500ms`, `0s`.
+pub fn format_duration(d: Duration) -> String {
+    let mut out = String::new();
+    let mut ms = d.as_millis();
+    if ms == 0 {
+        return "0s".into();
+    }
+    for (unit, size) in [("h", 3_600_000u128), ("m", 60_000), ("s", 1000), ("ms", 1)] {
+        if ms >= size {
+            out.push_str(&format!("{}{}", ms / size, unit));
+            ms %= size;
+        }
+    }
+    out
+}

@@ -1,0 +1,3 @@
+//! The dependency graph of a project and the ordered operations for up and down.
+
+pub mod graph;

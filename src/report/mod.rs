@@ -1,0 +1,1 @@
+//! Run events rendered for people (console) and for CI (JUnit XML).

@@ -1,0 +1,1 @@
+//! Marker scraping and the pass/fail decision.

@@ -1,6 +1,29 @@
 //! Compose files read as docker compose reads them: YAML with positions, interpolation, .env,
 //! merge, extends, include, profiles and validation, producing a [`Project`].
 
+mod context;
+pub mod diagnostic;
+pub mod dotenv;
+mod extends;
+mod include;
+mod interpolate;
+mod load;
+mod merge;
 pub mod model;
+mod ports;
+mod read;
+mod render;
+mod resources;
+mod schema;
+mod service;
+mod validate;
+mod volumes;
+mod yaml;
 
+pub use diagnostic::{Diagnostic, LoadError};
+pub use load::{DEFAULT_FILES, LoadOptions, load, load_from_str};
 pub use model::*;
+pub use render::{ConfigFormat, render_config};
+
+#[cfg(test)]
+mod fixture_tests;

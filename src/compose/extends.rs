@@ -1,0 +1,194 @@
+//! `extends`: a service built on another one, from the same file or another file, nested,
+//! with cycles reported.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::context::{Ctx, join};
+use super::merge::merge_service;
+use super::yaml::{Node, Value};
+
+struct Extender<'a> {
+    env: &'a HashMap<String, String>,
+    /// Other files read for `extends.file`, by path; `None` when they could not be read.
+    files: HashMap<PathBuf, Option<Node>>,
+    done: HashMap<(PathBuf, String), Node>,
+    stack: Vec<(PathBuf, String)>,
+}
+
+/// Replaces every service that has `extends` by its merged result.
+pub fn resolve_extends(ctx: &mut Ctx, root: &mut Node, env: &HashMap<String, String>) {
+    let Some(services) = root.get("services").filter(|s| s.map().is_some()).cloned() else {
+        return;
+    };
+    let mut ex = Extender {
+        env,
+        files: HashMap::new(),
+        done: HashMap::new(),
+        stack: Vec::new(),
+    };
+    let names: Vec<String> = services
+        .map()
+        .map(|m| m.iter().map(|(k, _)| k.name.clone()).collect())
+        .unwrap_or_default();
+    let mut resolved = Vec::new();
+    for name in names {
+        if services.get(&name).and_then(|s| s.get("extends")).is_none() {
+            continue;
+        }
+        if let Some(n) = ex.resolve(ctx, Path::new(""), &services, &name) {
+            resolved.push((name, n));
+        }
+    }
+    if let Some(target) = root.get_mut("services").and_then(Node::map_mut) {
+        for (name, node) in resolved {
+            if let Some(slot) = target.iter_mut().find(|(k, _)| k.name == name) {
+                slot.1 = node;
+            }
+        }
+    }
+}
+
+impl Extender<'_> {
+    /// The service `name` of `services` (from `file`, empty for the main model), extended.
+    fn resolve(&mut self, ctx: &mut Ctx, file: &Path, services: &Node, name: &str) -> Option<Node> {
+        let key = (file.to_path_buf(), name.to_string());
+        if let Some(n) = self.done.get(&key) {
+            return Some(n.clone());
+        }
+        let node = services.get(name)?;
+        let Some(ext) = node.get("extends") else {
+            return Some(node.clone());
+        };
+        let path = format!("services.{name}.extends");
+        if self.stack.contains(&key) {
+            let mut names: Vec<&str> = self
+                .stack
+                .iter()
+                .skip_while(|k| **k != key)
+                .map(|(_, n)| n.as_str())
+                .collect();
+            names.push(name);
+            ctx.error(
+                ext.pos,
+                &path,
+                format!("circular extends: {}", names.join(" -> ")),
+            );
+            return None;
+        }
+        let (base_name, base_file) = match &ext.value {
+            Value::Scalar(s) => (s.clone(), None),
+            Value::Map(_) => {
+                let Some(s) = ext
+                    .get("service")
+                    .and_then(|n| ctx.string(n, &join(&path, "service")))
+                else {
+                    ctx.error(ext.pos, &path, "extends needs a service");
+                    return None;
+                };
+                let f = ext
+                    .get("file")
+                    .and_then(|n| ctx.string(n, &join(&path, "file")).map(|f| (f, n.pos)));
+                (s, f)
+            }
+            _ => {
+                ctx.error(
+                    ext.pos,
+                    &path,
+                    format!("must be a string or a mapping, found {}", ext.kind_name()),
+                );
+                return None;
+            }
+        };
+        self.stack.push(key.clone());
+        let base = match base_file {
+            None => {
+                if services.get(&base_name).is_none() {
+                    let known: Vec<&str> = services
+                        .map()
+                        .map(|m| m.iter().map(|(k, _)| k.name.as_str()).collect())
+                        .unwrap_or_default();
+                    ctx.error_hint(
+                        ext.pos,
+                        &path,
+                        format!("service \"{name}\" extends undefined service \"{base_name}\""),
+                        format!("known services: {}", known.join(", ")),
+                    );
+                    None
+                } else {
+                    self.resolve(ctx, file, services, &base_name)
+                }
+            }
+            Some((f, pos)) => {
+                let dir = ctx
+                    .file_of(pos)
+                    .and_then(Path::parent)
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                let full = ctx.absolute(&dir, &f);
+                let tree = self.file(ctx, &full, pos, &path);
+                match tree
+                    .as_ref()
+                    .and_then(|t| t.get("services"))
+                    .filter(|s| s.get(&base_name).is_some())
+                {
+                    Some(other) => {
+                        let other = other.clone();
+                        self.resolve(ctx, &full, &other, &base_name)
+                    }
+                    None => {
+                        if tree.is_some() {
+                            ctx.error(
+                                pos,
+                                &path,
+                                format!("service \"{base_name}\" not found in {}", full.display()),
+                            );
+                        }
+                        None
+                    }
+                }
+            }
+        };
+        self.stack.pop();
+        let mut merged = base?;
+        let mut local = node.clone();
+        if let Some(m) = local.map_mut() {
+            m.retain(|(k, _)| k.name != "extends");
+        }
+        if let Some(m) = merged.map_mut() {
+            m.retain(|(k, _)| k.name != "extends");
+        }
+        merge_service(&mut merged, local);
+        merged.pos = node.pos;
+        self.done.insert(key, merged.clone());
+        Some(merged)
+    }
+
+    fn file(
+        &mut self,
+        ctx: &mut Ctx,
+        full: &Path,
+        pos: super::diagnostic::Pos,
+        path: &str,
+    ) -> Option<Node> {
+        if let Some(t) = self.files.get(full) {
+            return t.clone();
+        }
+        let tree = match std::fs::read_to_string(full) {
+            Ok(text) => {
+                let base = full.parent().map(Path::to_path_buf).unwrap_or_default();
+                super::load::read_tree(ctx, full.to_path_buf(), base, text, self.env)
+            }
+            Err(e) => {
+                ctx.error(
+                    pos,
+                    &join(path, "file"),
+                    format!("cannot read {}: {e}", full.display()),
+                );
+                None
+            }
+        };
+        self.files.insert(full.to_path_buf(), tree.clone());
+        tree
+    }
+}

@@ -1,0 +1,451 @@
+//! The loading pipeline: find the files, build the variables, read, interpolate and merge the
+//! files, resolve `include` and `extends`, apply profiles, and check the result.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use super::context::{Ctx, join};
+use super::diagnostic::{LoadError, Pos};
+use super::interpolate::{InterpolateError, interpolate};
+use super::merge::merge_root;
+use super::model::Project;
+use super::validate::valid_service_name;
+use super::yaml::{self, Node, Value};
+
+/// The file names docker compose looks for, in its order.
+pub const DEFAULT_FILES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
+
+/// What to load and how: the equivalents of `-f`, `-p`, `--profile`, `--env-file`.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `-f`, repeatable; empty means the first of [`DEFAULT_FILES`] found in `working_dir`.
+    pub files: Vec<PathBuf>,
+    /// Defaults to the current directory.
+    pub working_dir: Option<PathBuf>,
+    /// `-p`; else `COMPOSE_PROJECT_NAME`; else the top-level `name:`; else the folder name.
+    pub project_name: Option<String>,
+    /// `--profile`; else `COMPOSE_PROFILES`.
+    pub profiles: Vec<String>,
+    /// `--env-file`, repeatable; default `<project dir>/.env` when present.
+    pub env_files: Vec<PathBuf>,
+    /// `None` reads the process environment.
+    pub environment: Option<HashMap<String, String>>,
+    /// Services named explicitly: their profiles are turned on.
+    pub enable_services: Vec<String>,
+}
+
+/// Loads the compose project described by `opts`.
+pub fn load(opts: &LoadOptions) -> Result<Project, LoadError> {
+    let cwd = working_dir(opts)?;
+    let files: Vec<PathBuf> = if opts.files.is_empty() {
+        let found = DEFAULT_FILES
+            .iter()
+            .map(|f| cwd.join(f))
+            .find(|p| p.is_file());
+        match found {
+            Some(f) => vec![f],
+            None => {
+                return Err(LoadError::NoComposeFile {
+                    dir: cwd,
+                    looked_for: DEFAULT_FILES.iter().map(|s| s.to_string()).collect(),
+                });
+            }
+        }
+    } else {
+        opts.files
+            .iter()
+            .map(|f| super::context::normalize(&cwd.join(f)))
+            .collect()
+    };
+    let mut inputs = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).map_err(|source| LoadError::Io {
+            path: f.clone(),
+            source,
+        })?;
+        inputs.push((f.clone(), text));
+    }
+    load_inputs(opts, cwd, inputs)
+}
+
+/// Loads a single compose file given as text, as if it were the file `name` in the working
+/// directory. Nothing is read from disk except what the text itself points at (env files,
+/// `extends` and `include` files).
+pub fn load_from_str(name: &str, text: &str, opts: &LoadOptions) -> Result<Project, LoadError> {
+    let cwd = working_dir(opts)?;
+    let path = super::context::normalize(&cwd.join(name));
+    load_inputs(opts, cwd, vec![(path, text.to_string())])
+}
+
+fn working_dir(opts: &LoadOptions) -> Result<PathBuf, LoadError> {
+    match &opts.working_dir {
+        Some(d) => Ok(d.clone()),
+        None => std::env::current_dir().map_err(|source| LoadError::Io {
+            path: PathBuf::from("."),
+            source,
+        }),
+    }
+}
+
+fn load_inputs(
+    opts: &LoadOptions,
+    cwd: PathBuf,
+    inputs: Vec<(PathBuf, String)>,
+) -> Result<Project, LoadError> {
+    let process_env: HashMap<String, String> = match &opts.environment {
+        Some(e) => e.clone(),
+        None => std::env::vars().collect(),
+    };
+    let mut ctx = Ctx::new(cwd.clone(), process_env.clone());
+    let project_dir = inputs
+        .first()
+        .and_then(|(p, _)| p.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| cwd.clone());
+
+    // Variables: env files first, the process environment over them.
+    let env_files: Vec<(PathBuf, bool)> = if opts.env_files.is_empty() {
+        vec![(project_dir.join(".env"), false)]
+    } else {
+        opts.env_files
+            .iter()
+            .map(|f| (super::context::normalize(&cwd.join(f)), true))
+            .collect()
+    };
+    let env = read_env_files(&mut ctx, &env_files, &process_env)?;
+    ctx.env = env.clone();
+
+    let mut root = Node::new(Value::Map(Vec::new()), Pos::default());
+    for (path, text) in inputs {
+        if let Some(tree) = read_tree(&mut ctx, path, project_dir.clone(), text, &env) {
+            merge_root(&mut root, tree);
+        }
+    }
+    bail(&mut ctx)?;
+    super::include::resolve_includes(&mut ctx, &mut root, &env, &mut Vec::new());
+    bail(&mut ctx)?;
+    super::extends::resolve_extends(&mut ctx, &mut root, &env);
+    bail(&mut ctx)?;
+    assemble(&mut ctx, opts, root, &env, &project_dir)
+}
+
+fn bail(ctx: &mut Ctx) -> Result<(), LoadError> {
+    if ctx.diags.is_empty() {
+        Ok(())
+    } else {
+        Err(LoadError::Invalid(std::mem::take(&mut ctx.diags)))
+    }
+}
+
+/// Reads env files in order; later files see (and override) earlier ones.
+pub fn read_env_files(
+    ctx: &mut Ctx,
+    files: &[(PathBuf, bool)],
+    outer: &HashMap<String, String>,
+) -> Result<HashMap<String, String>, LoadError> {
+    let mut vars: HashMap<String, String> = HashMap::new();
+    for (file, required) in files {
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(_) if !required => continue,
+            Err(source) => {
+                return Err(LoadError::Io {
+                    path: file.clone(),
+                    source,
+                });
+            }
+        };
+        let id = ctx.add_source(
+            file.clone(),
+            file.parent().map(Path::to_path_buf).unwrap_or_default(),
+            text.clone(),
+        );
+        let lookup = |k: &str| outer.get(k).cloned().or_else(|| vars.get(k).cloned());
+        match super::dotenv::parse(&text, &lookup) {
+            Ok(v) => vars.extend(v),
+            Err(e) => {
+                let pos = Pos {
+                    file: id,
+                    line: e.line,
+                    col: 1,
+                };
+                ctx.error(pos, "", e.message);
+                bail(ctx)?;
+            }
+        }
+    }
+    for (k, v) in outer {
+        vars.insert(k.clone(), v.clone());
+    }
+    Ok(vars)
+}
+
+/// Parses, interpolates and checks one compose file.
+pub fn read_tree(
+    ctx: &mut Ctx,
+    path: PathBuf,
+    base_dir: PathBuf,
+    text: String,
+    env: &HashMap<String, String>,
+) -> Option<Node> {
+    let id = ctx.add_source(path, base_dir, text);
+    let parsed = yaml::parse(&ctx.sources[id].text, id);
+    let mut tree = match parsed {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            ctx.error(
+                Pos {
+                    file: id,
+                    line: 1,
+                    col: 1,
+                },
+                "",
+                "the compose file is empty",
+            );
+            return None;
+        }
+        Err(errors) => {
+            for e in errors {
+                ctx.error(e.pos, "", e.message);
+            }
+            return None;
+        }
+    };
+    if tree.map().is_none() {
+        ctx.error(
+            tree.pos,
+            "",
+            format!(
+                "the top level of a compose file must be a mapping, found {}",
+                tree.kind_name()
+            ),
+        );
+        return None;
+    }
+    interpolate_tree(ctx, &mut tree, "", env);
+    super::schema::check(ctx, &tree);
+    Some(tree)
+}
+
+fn interpolate_tree(ctx: &mut Ctx, node: &mut Node, path: &str, env: &HashMap<String, String>) {
+    match &mut node.value {
+        Value::Scalar(s) => {
+            if !s.contains('$') {
+                return;
+            }
+            let lookup = |k: &str| env.get(k).cloned();
+            let mut unset = Vec::new();
+            match interpolate(s, &lookup, &mut |n| unset.push(n.to_string())) {
+                Ok(v) => *s = v,
+                Err(InterpolateError::Syntax(m)) => {
+                    ctx.error_hint(node.pos, path, m, "write $$ for a literal dollar sign");
+                }
+                Err(InterpolateError::Required { name, message }) => {
+                    let msg = if message.is_empty() {
+                        format!("required variable {name} is missing a value")
+                    } else {
+                        format!("required variable {name} is missing a value: {message}")
+                    };
+                    ctx.error_hint(
+                        node.pos,
+                        path,
+                        msg,
+                        format!("set {name} in the environment or in the .env file"),
+                    );
+                }
+            }
+            for name in unset {
+                ctx.warn_once(format!(
+                    "the \"{name}\" variable is not set; defaulting to a blank string"
+                ));
+            }
+        }
+        Value::Seq(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                interpolate_tree(ctx, item, &super::context::index(path, i), env);
+            }
+        }
+        Value::Map(entries) => {
+            for (k, v) in entries.iter_mut() {
+                interpolate_tree(ctx, v, &join(path, &k.name), env);
+            }
+        }
+        Value::Null => {}
+    }
+}
+
+/// `myApp 2` -> `myapp2`, as compose normalizes folder names.
+pub fn normalize_project_name(name: &str) -> String {
+    name.to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
+        .collect::<String>()
+        .trim_start_matches(['_', '-'])
+        .to_string()
+}
+
+fn valid_project_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// Turns the merged tree into a [`Project`]: profiles, conversion, default network, checks.
+fn assemble(
+    ctx: &mut Ctx,
+    opts: &LoadOptions,
+    root: Node,
+    env: &HashMap<String, String>,
+    project_dir: &Path,
+) -> Result<Project, LoadError> {
+    let mut project = Project {
+        working_dir: project_dir.to_path_buf(),
+        files: ctx
+            .sources
+            .iter()
+            .filter(|s| {
+                s.path
+                    .extension()
+                    .is_some_and(|e| e == "yml" || e == "yaml")
+            })
+            .map(|s| s.path.clone())
+            .collect(),
+        ..Project::default()
+    };
+    if root.get("version").is_some() {
+        ctx.warn_once("the top-level `version` key is obsolete and ignored".into());
+    }
+    // Project name.
+    let explicit = opts.project_name.clone().or_else(|| {
+        env.get("COMPOSE_PROJECT_NAME")
+            .filter(|s| !s.is_empty())
+            .cloned()
+    });
+    let from_file = root
+        .get("name")
+        .and_then(|n| n.str().map(|s| (s.to_string(), n.pos)));
+    project.name = match (explicit, from_file) {
+        (Some(n), _) => {
+            if !valid_project_name(&n) {
+                return Err(LoadError::Invalid(vec![ctx.diagnostic(
+                    Pos::default(),
+                    "",
+                    format!("invalid project name \"{n}\": use lowercase letters, digits, dashes and underscores, starting with a letter or digit"),
+                    None,
+                )]));
+            }
+            n
+        }
+        (None, Some((n, pos))) => {
+            if !valid_project_name(&n) {
+                ctx.error_hint(
+                    pos,
+                    "name",
+                    format!("invalid project name \"{n}\""),
+                    "use lowercase letters, digits, dashes and underscores, starting with a letter or digit",
+                );
+            }
+            n
+        }
+        (None, None) => normalize_project_name(
+            &project_dir
+                .file_name()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default(),
+        ),
+    };
+
+    // Profiles.
+    let mut active: HashSet<String> = if opts.profiles.is_empty() {
+        env.get("COMPOSE_PROFILES")
+            .map(|s| {
+                s.split(',')
+                    .map(|p| p.trim().to_string())
+                    .filter(|p| !p.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        opts.profiles.iter().cloned().collect()
+    };
+    let empty = Node::new(Value::Map(Vec::new()), Pos::default());
+    let raw_services = root.get("services").unwrap_or(&empty).clone();
+    let all_names: Vec<String> = raw_services
+        .map()
+        .map(|m| m.iter().map(|(k, _)| k.name.clone()).collect())
+        .unwrap_or_default();
+    for wanted in &opts.enable_services {
+        if !all_names.contains(wanted) {
+            return Err(LoadError::NoSuchService {
+                name: wanted.clone(),
+                known: all_names.clone(),
+            });
+        }
+    }
+    let lookup = |k: &str| env.get(k).cloned();
+    let mut services = Vec::new();
+    if raw_services.map().is_none() && !raw_services.is_null() {
+        ctx.error(
+            raw_services.pos,
+            "services",
+            format!("must be a mapping, found {}", raw_services.kind_name()),
+        );
+    }
+    for (k, v) in raw_services.map().map(Vec::as_slice).unwrap_or(&[]) {
+        if !valid_service_name(&k.name) {
+            ctx.error_hint(
+                k.pos,
+                &format!("services.{}", k.name),
+                format!("invalid service name \"{}\"", k.name),
+                "service names use letters, digits, dots, dashes and underscores",
+            );
+            continue;
+        }
+        let svc = ctx.service(&k.name, v, &lookup);
+        services.push(svc);
+    }
+    for svc in &services {
+        if opts.enable_services.contains(&svc.name) {
+            active.extend(svc.profiles.iter().cloned());
+        }
+    }
+    let all_profiles = active.contains("*");
+    let mut disabled = HashSet::new();
+    for svc in services {
+        let on = svc.profiles.is_empty()
+            || all_profiles
+            || svc.profiles.iter().any(|p| active.contains(p))
+            || opts.enable_services.contains(&svc.name);
+        if on {
+            project.services.insert(svc.name.clone(), svc);
+        } else {
+            disabled.insert(svc.name.clone());
+        }
+    }
+
+    if let Some(n) = root.get("networks") {
+        project.networks = ctx.networks(n);
+    }
+    if let Some(n) = root.get("volumes") {
+        project.volumes = ctx.volumes(n);
+    }
+    if let Some(n) = root.get("secrets") {
+        project.secrets = ctx.file_objects(n, "secrets");
+    }
+    if let Some(n) = root.get("configs") {
+        project.configs = ctx.file_objects(n, "configs");
+    }
+    // Keys of the schema we accept and ignore at the top level.
+    if root.get("models").is_some() {
+        ctx.warn_once("top-level key `models` is accepted but not acted on by dockhand".into());
+    }
+    ctx.default_network(&mut project);
+    ctx.validate(&project, &raw_services, &disabled);
+    bail(ctx)?;
+    project.warnings = std::mem::take(&mut ctx.warnings);
+    Ok(project)
+}

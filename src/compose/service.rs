@@ -51,6 +51,7 @@ pub const IGNORED_SERVICE_KEYS: &[&str] = &[
     "pids_limit",
     "post_start",
     "pre_stop",
+    "pull_refresh_after",
     "provider",
     "runtime",
     "scale",

@@ -14,6 +14,8 @@ struct Extender<'a> {
     files: HashMap<PathBuf, Option<Node>>,
     done: HashMap<(PathBuf, String), Node>,
     stack: Vec<(PathBuf, String)>,
+    /// Services already reported as part of a cycle, said once.
+    failed: Vec<(PathBuf, String)>,
 }
 
 /// Replaces every service that has `extends` by its merged result.
@@ -26,6 +28,7 @@ pub fn resolve_extends(ctx: &mut Ctx, root: &mut Node, env: &HashMap<String, Str
         files: HashMap::new(),
         done: HashMap::new(),
         stack: Vec::new(),
+        failed: Vec::new(),
     };
     let names: Vec<String> = services
         .map()
@@ -56,24 +59,29 @@ impl Extender<'_> {
         if let Some(n) = self.done.get(&key) {
             return Some(n.clone());
         }
+        if self.failed.contains(&key) {
+            return None;
+        }
         let node = services.get(name)?;
         let Some(ext) = node.get("extends") else {
             return Some(node.clone());
         };
         let path = format!("services.{name}.extends");
         if self.stack.contains(&key) {
-            let mut names: Vec<&str> = self
+            let in_cycle: Vec<(PathBuf, String)> = self
                 .stack
                 .iter()
                 .skip_while(|k| **k != key)
-                .map(|(_, n)| n.as_str())
+                .cloned()
                 .collect();
+            let mut names: Vec<&str> = in_cycle.iter().map(|(_, n)| n.as_str()).collect();
             names.push(name);
             ctx.error(
                 ext.pos,
                 &path,
                 format!("circular extends: {}", names.join(" -> ")),
             );
+            self.failed.extend(in_cycle);
             return None;
         }
         let (base_name, base_file) = match &ext.value {

@@ -63,8 +63,11 @@ fn fixture_dirs(kind: &str) -> Vec<PathBuf> {
 
 fn render_valid(dir: &Path) -> Result<String, String> {
     let project = load(&options(dir)).map_err(|e| e.to_string())?;
-    let mut out =
-        render_config(&project, ConfigFormat::Yaml).replace(&dir.display().to_string(), "$DIR");
+    let mut out = render_config(&project, ConfigFormat::Yaml);
+    out = out.replace(&dir.display().to_string(), "$DIR");
+    if let Some(parent) = dir.parent() {
+        out = out.replace(&parent.display().to_string(), "$DIR/..");
+    }
     for w in &project.warnings {
         out.push_str(&format!("# warning: {w}\n"));
     }

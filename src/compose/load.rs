@@ -405,7 +405,10 @@ fn assemble(
             );
             continue;
         }
-        let svc = ctx.service(&k.name, v, &lookup);
+        // Whole-service problems point at the service's name.
+        let mut v = v.clone();
+        v.pos = k.pos;
+        let svc = ctx.service(&k.name, &v, &lookup);
         services.push(svc);
     }
     for svc in &services {

@@ -116,6 +116,15 @@ impl Ctx {
                     format!("must be a string or a mapping, found {}", item.kind_name()),
                 ),
             }
+            if let Some(last) = out.last()
+                && out[..out.len() - 1].iter().any(|v| v.target == last.target)
+            {
+                self.error(
+                    item.pos,
+                    &p,
+                    format!("duplicate mount point \"{}\"", last.target),
+                );
+            }
         }
         out
     }

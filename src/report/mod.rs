@@ -1,1 +1,14 @@
 //! Run events rendered for people (console) and for CI (JUnit XML).
+
+mod errors;
+mod junit;
+mod mask;
+mod model;
+mod tail;
+mod xml;
+
+pub use errors::ReportError;
+pub use junit::{render_junit, write_junit_atomic};
+pub use mask::{DEFAULT_SECRET_NAMES, MASK, MIN_FREE_TEXT_LEN, Masker};
+pub use model::{RunReport, SetupCase, SetupOutcome, TestCase, TestStep};
+pub use tail::{OutputTail, SYSTEM_OUT_LIMIT};

@@ -1,0 +1,651 @@
+//! JUnit XML for CI servers (Jenkins schema): rendering and atomic writing.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::errors::ReportError;
+use super::model::{RunReport, SetupOutcome, TestCase, TestStep};
+use super::tail::SYSTEM_OUT_LIMIT;
+use super::xml::{push_attr, push_text};
+use crate::verdict::{MarkerFound, strip_ansi};
+
+/// How many lines of output a `<failure>` element shows (the full tail is in `system-out`).
+const FAILURE_BODY_LINES: usize = 30;
+
+/// Renders the run as a JUnit XML document valid against the Jenkins JUnit schema.
+///
+/// Layout: `<testsuites>` with one `<testsuite>` named after the project, holding
+///
+/// - `<properties>`: `project`, `image`, `tag`, `exit_code`, `marker`, `output_log` (each when
+///   known), then [`RunReport::properties`];
+/// - one `<testcase classname="PROJECT.setup" name="SERVICE">` per dependency service, with an
+///   `<error>` if it did not start;
+/// - one `<testcase classname="PROJECT.test" name="COMMAND">` for the test command, with a
+///   `<failure>` (message = the verdict's reason) if it failed, or an `<error>` if it never
+///   ran, and its output in `<system-out>`.
+///
+/// Output is decoded as lossy UTF-8 and escape sequences are removed; characters XML forbids
+/// are removed and the rest escaped, so any output gives a well-formed document. `system-out`
+/// and error details hold at most the last [`SYSTEM_OUT_LIMIT`] bytes (1 MiB); when output
+/// was cut, the first line says so and names the full log. The timestamp is UTC without a
+/// zone suffix (`2026-11-27T08:23:45`), the format Ant and Jenkins use.
+///
+/// Nothing is masked here; see [`Masker::mask_report`](super::Masker::mask_report).
+pub fn render_junit(report: &RunReport) -> String {
+    let setup_errors = report
+        .setup
+        .iter()
+        .filter(|case| matches!(case.outcome, SetupOutcome::Error { .. }))
+        .count();
+    let (failures, test_errors) = match &report.test {
+        TestStep::Ran(case) => (usize::from(!case.verdict.passed), 0),
+        TestStep::NotRun { .. } => (0, 1),
+    };
+    let tests = report.setup.len() + 1;
+    let errors = setup_errors + test_errors;
+    let time = seconds(report.duration);
+
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    xml.push_str("<testsuites");
+    attr(&mut xml, "name", &report.project);
+    attr(&mut xml, "tests", &tests.to_string());
+    attr(&mut xml, "failures", &failures.to_string());
+    attr(&mut xml, "errors", &errors.to_string());
+    attr(&mut xml, "time", &time);
+    xml.push_str(">\n  <testsuite");
+    attr(&mut xml, "name", &report.project);
+    attr(&mut xml, "tests", &tests.to_string());
+    attr(&mut xml, "failures", &failures.to_string());
+    attr(&mut xml, "errors", &errors.to_string());
+    attr(&mut xml, "skipped", "0");
+    attr(&mut xml, "time", &time);
+    attr(&mut xml, "timestamp", &utc_timestamp(report.started));
+    xml.push_str(">\n");
+
+    push_properties(&mut xml, report);
+
+    let setup_class = format!("{}.setup", report.project);
+    for case in &report.setup {
+        xml.push_str("    <testcase");
+        attr(&mut xml, "classname", &setup_class);
+        attr(&mut xml, "name", &case.service);
+        attr(&mut xml, "time", &seconds(case.duration));
+        match &case.outcome {
+            SetupOutcome::Ok => xml.push_str("/>\n"),
+            SetupOutcome::Error { message, detail } => {
+                xml.push_str(">\n      <error");
+                attr(&mut xml, "message", message);
+                attr(&mut xml, "type", "setup");
+                xml.push('>');
+                push_text(&mut xml, &output_text(detail.as_bytes(), None, None));
+                xml.push_str("</error>\n    </testcase>\n");
+            }
+        }
+    }
+
+    xml.push_str("    <testcase");
+    attr(&mut xml, "classname", &format!("{}.test", report.project));
+    attr(&mut xml, "name", report.test.command());
+    match &report.test {
+        TestStep::NotRun { reason, .. } => {
+            attr(&mut xml, "time", "0.000");
+            xml.push_str(">\n      <error");
+            attr(&mut xml, "message", &format!("not run: {reason}"));
+            attr(&mut xml, "type", "not-run");
+            xml.push_str("/>\n");
+        }
+        TestStep::Ran(case) => push_test_case(&mut xml, case),
+    }
+    xml.push_str("    </testcase>\n  </testsuite>\n</testsuites>\n");
+    xml
+}
+
+/// Writes [`render_junit`]'s document to `path` atomically.
+///
+/// Parent folders are created. The document goes to a temporary file in the same folder, is
+/// synced to disk and then renamed over `path`, so a reader (or a crash) never sees half a
+/// report.
+pub fn write_junit_atomic(path: &Path, report: &RunReport) -> Result<(), ReportError> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(folder).map_err(|source| ReportError::CreateFolder {
+        path: folder.to_owned(),
+        source,
+    })?;
+    let write_error = |source| ReportError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix(".junit-")
+        .suffix(".xml.tmp")
+        .tempfile_in(folder)
+        .map_err(write_error)?;
+    file.write_all(render_junit(report).as_bytes())
+        .map_err(write_error)?;
+    file.as_file().sync_all().map_err(write_error)?;
+    file.persist(path).map_err(|err| write_error(err.error))?;
+    // Make the rename itself durable; not every platform can sync a folder, so best effort.
+    if let Ok(dir) = std::fs::File::open(folder) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+fn push_properties(xml: &mut String, report: &RunReport) {
+    let mut properties: Vec<(&str, String)> = vec![("project", report.project.clone())];
+    if let Some(image) = &report.image {
+        properties.push(("image", image.clone()));
+    }
+    if let Some(tag) = &report.tag {
+        properties.push(("tag", tag.clone()));
+    }
+    if let TestStep::Ran(case) = &report.test {
+        properties.push(("exit_code", case.verdict.exit_code.to_string()));
+        properties.push(("marker", case.verdict.marker.to_string()));
+        if let Some(log) = &case.output_log {
+            properties.push(("output_log", log.display().to_string()));
+        }
+    }
+    properties.extend(
+        report
+            .properties
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.clone())),
+    );
+    xml.push_str("    <properties>\n");
+    for (name, value) in properties {
+        xml.push_str("      <property");
+        attr(xml, "name", name);
+        attr(xml, "value", &value);
+        xml.push_str("/>\n");
+    }
+    xml.push_str("    </properties>\n");
+}
+
+fn push_test_case(xml: &mut String, case: &TestCase) {
+    attr(xml, "time", &seconds(case.duration));
+    xml.push_str(">\n");
+    let output = case.output.to_vec();
+    if !case.verdict.passed {
+        let kind = match case.verdict.marker {
+            MarkerFound::Failure => "failure-marker",
+            _ if case.verdict.exit_code != 0 => "exit-code",
+            _ => "no-marker",
+        };
+        xml.push_str("      <failure");
+        attr(xml, "message", &case.verdict.reason);
+        attr(xml, "type", kind);
+        xml.push('>');
+        push_text(xml, &last_lines(&output, FAILURE_BODY_LINES));
+        xml.push_str("</failure>\n");
+    }
+    xml.push_str("      <system-out>");
+    let total = case.output.total_bytes();
+    push_text(
+        xml,
+        &output_text(&output, Some(total), case.output_log.as_deref()),
+    );
+    xml.push_str("</system-out>\n");
+}
+
+/// The last [`SYSTEM_OUT_LIMIT`] bytes of `bytes` as clean text, with a first line saying so
+/// when anything was left out. `total` is the size of the whole output if `bytes` is a tail.
+fn output_text(bytes: &[u8], total: Option<u64>, full_log: Option<&Path>) -> String {
+    let shown = &bytes[bytes.len().saturating_sub(SYSTEM_OUT_LIMIT)..];
+    let total = total.unwrap_or(bytes.len() as u64).max(bytes.len() as u64);
+    if total == shown.len() as u64 {
+        return String::from_utf8_lossy(&strip_ansi(shown)).into_owned();
+    }
+    // Start at a line boundary near the cut so the first line shown is a whole one.
+    let start = shown
+        .iter()
+        .take(4096)
+        .position(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let shown = &shown[start..];
+    let mut text = format!(
+        "[output cut: showing the last {} of {total} bytes",
+        shown.len()
+    );
+    match full_log {
+        Some(path) => {
+            let _ = writeln!(text, "; full output in {}]", path.display());
+        }
+        None => text.push_str("]\n"),
+    }
+    text.push_str(&String::from_utf8_lossy(&strip_ansi(shown)));
+    text
+}
+
+/// The last `count` non-empty lines of `bytes`, escape sequences removed.
+fn last_lines(bytes: &[u8], count: usize) -> String {
+    let text = String::from_utf8_lossy(&strip_ansi(bytes)).into_owned();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|line| line.trim_end())
+        .filter(|line| !line.is_empty())
+        .collect();
+    lines[lines.len().saturating_sub(count)..].join("\n")
+}
+
+fn attr(xml: &mut String, name: &str, value: &str) {
+    xml.push(' ');
+    xml.push_str(name);
+    xml.push_str("=\"");
+    push_attr(xml, value);
+    xml.push('"');
+}
+
+/// Seconds with millisecond precision, as JUnit readers expect.
+fn seconds(duration: Duration) -> String {
+    format!("{:.3}", duration.as_secs_f64())
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` in UTC; times before 1970 show as 1970-01-01T00:00:00.
+fn utc_timestamp(time: SystemTime) -> String {
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let days = secs / 86_400;
+    let rest = secs % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::process::Command;
+
+    use super::*;
+    use crate::report::{OutputTail, SetupCase, TestCase};
+    use crate::verdict::{LineScanner, MarkerPolicy, judge};
+
+    /// The Jenkins JUnit schema: the repository's copy, else the shared one next to the repo.
+    fn schema_path() -> PathBuf {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let in_repo = manifest.join("fixtures/schemas/jenkins-junit.xsd");
+        if in_repo.is_file() {
+            in_repo
+        } else {
+            manifest.join("../shared/schemas/jenkins-junit.xsd")
+        }
+    }
+
+    fn xmllint(args: &[&str]) -> std::process::Output {
+        match Command::new("xmllint").args(args).output() {
+            Ok(output) => output,
+            Err(err) => panic!(
+                "cannot run xmllint ({err}); the JUnit tests need it: apt-get install libxml2-utils"
+            ),
+        }
+    }
+
+    /// Writes the report, validates it against the schema and returns the file for queries.
+    fn assert_valid(report: &RunReport) -> (tempfile::TempDir, PathBuf) {
+        let schema = schema_path();
+        assert!(schema.is_file(), "schema missing: {}", schema.display());
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let file = dir.path().join("junit.xml");
+        write_junit_atomic(&file, report).expect("report written");
+        let output = xmllint(&[
+            "--noout",
+            "--schema",
+            &schema.to_string_lossy(),
+            &file.to_string_lossy(),
+        ]);
+        let xml = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(
+            output.status.success(),
+            "{} does not validate:\n{}\n{}",
+            file.display(),
+            String::from_utf8_lossy(&output.stderr),
+            xml.chars().take(4000).collect::<String>()
+        );
+        (dir, file)
+    }
+
+    /// The string value of an XPath expression over the file, as a parser reads it.
+    fn xpath(file: &Path, expression: &str) -> String {
+        let output = xmllint(&["--xpath", expression, &file.to_string_lossy()]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // xmllint ends what it prints with one newline of its own.
+        let mut value = String::from_utf8_lossy(&output.stdout).into_owned();
+        if value.ends_with('\n') {
+            value.pop();
+        }
+        value
+    }
+
+    fn ran(exit_code: i64, output: &[u8]) -> TestStep {
+        let mut scanner = LineScanner::default();
+        scanner.push(output, |_| {});
+        scanner.finish(|_| {});
+        TestStep::Ran(TestCase {
+            command: "make test".to_owned(),
+            duration: Duration::from_millis(12_345),
+            verdict: judge(exit_code, scanner.last_line(), &MarkerPolicy::default()),
+            output: OutputTail::from_bytes(output),
+            output_log: Some(PathBuf::from("/var/log/dockhand/shop/test.log")),
+        })
+    }
+
+    fn ok(service: &str) -> SetupCase {
+        SetupCase {
+            service: service.to_owned(),
+            duration: Duration::from_millis(2_500),
+            outcome: SetupOutcome::Ok,
+        }
+    }
+
+    fn report(setup: Vec<SetupCase>, test: TestStep) -> RunReport {
+        RunReport {
+            project: "shop".to_owned(),
+            started: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            duration: Duration::from_secs(20),
+            image: Some("registry.example/shop".to_owned()),
+            tag: Some("1.4.2".to_owned()),
+            properties: vec![("build".to_owned(), "#81".to_owned())],
+            setup,
+            test,
+        }
+    }
+
+    #[test]
+    fn all_passed() {
+        let report = report(
+            vec![ok("postgres"), ok("redis")],
+            ran(0, b"12 passed\nResult: SUCCESS!\n"),
+        );
+        let xml = render_junit(&report);
+        let (_dir, file) = assert_valid(&report);
+        assert!(
+            !xml.contains("<failure") && !xml.contains("<error"),
+            "{xml}"
+        );
+        assert_eq!(xpath(&file, "string(//testsuite/@tests)"), "3");
+        assert_eq!(xpath(&file, "string(//testsuite/@failures)"), "0");
+        assert_eq!(xpath(&file, "string(//testsuite/@errors)"), "0");
+        assert_eq!(
+            xpath(&file, "string(//testsuite/@timestamp)"),
+            "2023-11-14T22:13:20"
+        );
+        assert_eq!(xpath(&file, "string(//testsuite/@time)"), "20.000");
+        assert_eq!(
+            xpath(&file, "string(//testcase[2]/@classname)"),
+            "shop.setup"
+        );
+        assert_eq!(xpath(&file, "string(//testcase[2]/@name)"), "redis");
+        assert_eq!(xpath(&file, "string(//testcase[3]/@name)"), "make test");
+        assert_eq!(xpath(&file, "string(//testcase[3]/@time)"), "12.345");
+        assert_eq!(
+            xpath(&file, "string(//testcase[3]/system-out)"),
+            "12 passed\nResult: SUCCESS!\n"
+        );
+        for (name, value) in [
+            ("project", "shop"),
+            ("image", "registry.example/shop"),
+            ("tag", "1.4.2"),
+            ("exit_code", "0"),
+            ("marker", "success"),
+            ("output_log", "/var/log/dockhand/shop/test.log"),
+            ("build", "#81"),
+        ] {
+            assert_eq!(
+                xpath(&file, &format!("string(//property[@name='{name}']/@value)")),
+                value,
+                "property {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn failure_marker() {
+        let report = report(
+            vec![ok("postgres")],
+            ran(0, b"1 failed\nResult: FAILURE!\n"),
+        );
+        let (_dir, file) = assert_valid(&report);
+        assert_eq!(xpath(&file, "string(//testsuite/@failures)"), "1");
+        assert_eq!(
+            xpath(&file, "string(//failure/@message)"),
+            "the last line is the failure marker (exit code 0)"
+        );
+        assert_eq!(xpath(&file, "string(//failure/@type)"), "failure-marker");
+        assert_eq!(
+            xpath(&file, "string(//failure)"),
+            "1 failed\nResult: FAILURE!"
+        );
+        assert_eq!(
+            xpath(&file, "string(//property[@name='marker']/@value)"),
+            "failure"
+        );
+    }
+
+    #[test]
+    fn exit_code_non_zero() {
+        let report = report(vec![ok("postgres")], ran(3, b"Result: SUCCESS!\n"));
+        let (_dir, file) = assert_valid(&report);
+        assert_eq!(xpath(&file, "string(//testsuite/@failures)"), "1");
+        assert_eq!(
+            xpath(&file, "string(//failure/@message)"),
+            "exit code 3 (the last line was the success marker)"
+        );
+        assert_eq!(xpath(&file, "string(//failure/@type)"), "exit-code");
+        assert_eq!(
+            xpath(&file, "string(//property[@name='exit_code']/@value)"),
+            "3"
+        );
+    }
+
+    #[test]
+    fn missing_marker_is_a_failure() {
+        let report = report(vec![], ran(0, b"done\n"));
+        let (_dir, file) = assert_valid(&report);
+        assert_eq!(xpath(&file, "string(//failure/@type)"), "no-marker");
+        assert_eq!(xpath(&file, "string(//testsuite/@tests)"), "1");
+    }
+
+    #[test]
+    fn dependency_failed_to_start() {
+        let report = report(
+            vec![
+                ok("redis"),
+                SetupCase {
+                    service: "postgres".to_owned(),
+                    duration: Duration::from_secs(60),
+                    outcome: SetupOutcome::Error {
+                        message: "not healthy after 60s".to_owned(),
+                        detail: "last log lines:\nFATAL:  data directory has wrong ownership\n"
+                            .to_owned(),
+                    },
+                },
+            ],
+            TestStep::NotRun {
+                command: "make test".to_owned(),
+                reason: "dependency postgres did not become healthy".to_owned(),
+            },
+        );
+        let (_dir, file) = assert_valid(&report);
+        assert_eq!(xpath(&file, "string(//testsuite/@tests)"), "3");
+        assert_eq!(xpath(&file, "string(//testsuite/@errors)"), "2");
+        assert_eq!(xpath(&file, "string(//testsuite/@failures)"), "0");
+        assert_eq!(
+            xpath(&file, "string(//testcase[@name='postgres']/error/@message)"),
+            "not healthy after 60s"
+        );
+        assert!(
+            xpath(&file, "string(//testcase[@name='postgres']/error)")
+                .contains("FATAL:  data directory has wrong ownership")
+        );
+        assert_eq!(
+            xpath(
+                &file,
+                "string(//testcase[@name='make test']/error/@message)"
+            ),
+            "not run: dependency postgres did not become healthy"
+        );
+        assert_eq!(xpath(&file, "count(//system-out)"), "0");
+        assert_eq!(xpath(&file, "count(//property[@name='exit_code'])"), "0");
+    }
+
+    #[test]
+    fn hostile_output_is_made_valid() {
+        let output: &[u8] = b"\x1b[31mred\x1b[0m \x00\x07\x08 bell ]]> <tag> & \"q\"\r\n\
+            bad \xff\xfe utf8 \xef\xbf\xbe nonchar\nResult: FAILURE!\n";
+        let mut report = report(vec![ok("db]]>\x01")], ran(1, output));
+        report
+            .properties
+            .push(("weird\x02".to_owned(), "a\"b'c<d>\x1b\n]]>".to_owned()));
+        if let TestStep::Ran(case) = &mut report.test {
+            case.command = "sh -c 'echo \"]]>\" \x03'".to_owned();
+        }
+        let (_dir, file) = assert_valid(&report);
+        assert_eq!(
+            xpath(&file, "string(//testcase[2]/system-out)"),
+            "red  bell ]]> <tag> & \"q\"\r\nbad \u{fffd}\u{fffd} utf8  nonchar\nResult: FAILURE!\n"
+        );
+        assert_eq!(xpath(&file, "string(//testcase[1]/@name)"), "db]]>");
+        assert_eq!(
+            xpath(&file, "string(//testcase[2]/@name)"),
+            "sh -c 'echo \"]]>\" '"
+        );
+        assert_eq!(
+            xpath(&file, "string(//property[@name='weird']/@value)"),
+            "a\"b'c<d>\n]]>"
+        );
+    }
+
+    #[test]
+    fn huge_output_is_cut_to_its_tail() {
+        let mut tail = OutputTail::new(3 * SYSTEM_OUT_LIMIT);
+        let line = b"0123456789 some test output line\n";
+        while tail.total_bytes() < 5 * SYSTEM_OUT_LIMIT as u64 {
+            tail.push(line);
+        }
+        tail.push(b"Result: SUCCESS!\n");
+        let total = tail.total_bytes();
+        let mut step = ran(0, b"Result: SUCCESS!\n");
+        if let TestStep::Ran(case) = &mut step {
+            case.output = tail;
+        }
+        let report = report(vec![], step);
+        let xml = render_junit(&report);
+        assert!(xml.len() < SYSTEM_OUT_LIMIT + 8192, "{} bytes", xml.len());
+        let (_dir, file) = assert_valid(&report);
+        let system_out = xpath(&file, "string(//system-out)");
+        let (first, rest) = system_out.split_once('\n').unwrap_or_default();
+        assert_eq!(
+            first,
+            format!(
+                "[output cut: showing the last {} of {total} bytes; full output in \
+                 /var/log/dockhand/shop/test.log]",
+                rest.len()
+            )
+        );
+        assert!(rest.len() <= SYSTEM_OUT_LIMIT);
+        assert!(rest.len() > SYSTEM_OUT_LIMIT - 4096);
+        assert!(
+            rest.starts_with("0123456789 some"),
+            "starts at a whole line"
+        );
+        assert!(rest.ends_with("line\nResult: SUCCESS!\n"));
+    }
+
+    #[test]
+    fn write_creates_folders_and_replaces_atomically() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("reports/nested/junit.xml");
+        let first = report(vec![], ran(0, b"Result: SUCCESS!\n"));
+        write_junit_atomic(&path, &first).expect("first write");
+        let second = report(vec![ok("redis")], ran(1, b"boom\n"));
+        write_junit_atomic(&path, &second).expect("second write");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap_or_default(),
+            render_junit(&second)
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap_or(dir.path()))
+            .expect("folder listing")
+            .filter_map(Result::ok)
+            .map(|entry| entry.file_name())
+            .collect();
+        assert_eq!(leftovers, ["junit.xml"]);
+    }
+
+    #[test]
+    fn write_error_names_the_path() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let blocker = dir.path().join("not-a-folder");
+        std::fs::write(&blocker, "x").expect("file written");
+        let path = blocker.join("junit.xml");
+        let err = write_junit_atomic(&path, &report(vec![], ran(0, b"")))
+            .expect_err("a file is in the way");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "error creating folder {} for the JUnit report",
+                blocker.display()
+            )
+        );
+        assert!(std::error::Error::source(&err).is_some());
+    }
+
+    #[test]
+    fn validation_catches_an_invalid_document() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let file = dir.path().join("bad.xml");
+        // What quick-junit 0.8 writes: `skipped` on <testsuites> is not in the Jenkins schema.
+        std::fs::write(
+            &file,
+            "<testsuites skipped=\"0\"><testsuite name=\"x\" tests=\"0\"/></testsuites>",
+        )
+        .expect("file written");
+        let output = xmllint(&[
+            "--noout",
+            "--schema",
+            &schema_path().to_string_lossy(),
+            &file.to_string_lossy(),
+        ]);
+        assert!(!output.status.success());
+    }
+
+    #[test]
+    fn timestamps_are_utc_calendar_dates() {
+        let at = |secs| utc_timestamp(UNIX_EPOCH + Duration::from_secs(secs));
+        assert_eq!(at(0), "1970-01-01T00:00:00");
+        assert_eq!(at(951_782_400), "2000-02-29T00:00:00");
+        assert_eq!(at(1_798_761_599), "2026-12-31T23:59:59");
+        assert_eq!(
+            utc_timestamp(UNIX_EPOCH - Duration::from_secs(5)),
+            "1970-01-01T00:00:00"
+        );
+    }
+}

@@ -18,7 +18,10 @@ impl Graph {
     }
 
     pub fn add_edge(&mut self, from: &str, to: &str) {
-        self.deps.entry(from.to_string()).or_default().push(to.to_string());
+        self.deps
+            .entry(from.to_string())
+            .or_default()
+            .push(to.to_string());
         self.add_node(to);
     }
 
@@ -44,7 +47,8 @@ impl Graph {
                 Some(Mark::Done) => return None,
                 Some(Mark::Visiting) => {
                     let start = stack.iter().position(|n| *n == node).unwrap_or(0);
-                    let mut cycle: Vec<String> = stack[start..].iter().map(|s| s.to_string()).collect();
+                    let mut cycle: Vec<String> =
+                        stack[start..].iter().map(|s| s.to_string()).collect();
                     cycle.push(node.to_string());
                     return Some(cycle);
                 }
@@ -115,7 +119,10 @@ mod tests {
         g.add_edge("cache", "net");
         assert!(g.find_cycle().is_none());
         let all = g.closure(["app"]);
-        assert_eq!(all.into_iter().collect::<Vec<_>>(), vec!["cache", "db", "net"]);
+        assert_eq!(
+            all.into_iter().collect::<Vec<_>>(),
+            vec!["cache", "db", "net"]
+        );
     }
 
     #[test]

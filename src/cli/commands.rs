@@ -1,0 +1,280 @@
+//! Each subcommand: settings from arguments, the library call, the exit status.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::{Cli, Command, ConfigArgs, DownArgs, Format, ProjectArgs, TestArgs, UpArgs};
+use crate::cleanup::teardown;
+use crate::compose::{self, LoadOptions};
+use crate::engine::{Engine, labels};
+use crate::run::{Console, Reporter, RunError, Stack, Stop, TestSettings, exit, run_test, signal};
+use crate::verdict::{MarkerPolicy, Markers};
+
+impl ProjectArgs {
+    fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            files: self.files.clone(),
+            project_name: self.project_name.clone(),
+            profiles: self.profiles.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Runs the parsed command line; returns the process exit status.
+pub async fn run(cli: Cli) -> i32 {
+    let result = match cli.command {
+        Command::Test(args) => test(*args).await,
+        Command::Up(args) => up(args).await,
+        Command::Down(args) => down(args).await,
+        Command::Ps => ps().await,
+        Command::Config(args) => config(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            report_error(&e);
+            e.exit_code()
+        }
+    }
+}
+
+/// Prints an error with its chain of causes, each once.
+pub fn report_error(e: &RunError) {
+    let mut text = match e {
+        // The loader's diagnostics already start with "error:".
+        RunError::Load(_) => e.to_string(),
+        _ => format!("error: {e}"),
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(&format!("\n  caused by: {s}"));
+        source = s.source();
+    }
+    eprintln!("{text}");
+}
+
+/// `KEY=VALUE` or `KEY` (taken from this environment) into a pair.
+fn parse_env(arg: &str) -> Result<Option<(String, String)>, RunError> {
+    match arg.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok(Some((k.to_string(), v.to_string()))),
+        Some(_) => Err(RunError::Usage(format!(
+            "invalid -e {arg:?}: expected KEY=VALUE"
+        ))),
+        None => Ok(std::env::var(arg).ok().map(|v| (arg.to_string(), v))),
+    }
+}
+
+fn test_settings(args: &TestArgs) -> Result<TestSettings, RunError> {
+    let mut env = Vec::new();
+    for file in &args.env_files {
+        let pairs = compose::dotenv::read_file(file).map_err(RunError::Load)?;
+        env.extend(pairs);
+    }
+    for e in &args.env {
+        if let Some(pair) = parse_env(e)? {
+            env.push(pair);
+        }
+    }
+    let markers = if args.no_marker {
+        MarkerPolicy::ExitCodeOnly
+    } else {
+        let m = Markers {
+            success: args.success_marker.clone(),
+            failure: args.failure_marker.clone(),
+        };
+        m.validate()
+            .map_err(|e| RunError::Usage(format!("invalid marker: {e}")))?;
+        MarkerPolicy::Required(m)
+    };
+    if let Some(tag) = &args.tag
+        && (tag.is_empty()
+            || tag.len() > 128
+            || !tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)))
+    {
+        return Err(RunError::Usage(format!(
+            "invalid --tag {tag:?}: a tag is 1 to 128 letters, digits, '_', '.' or '-'"
+        )));
+    }
+    let mut load = args.project.load_options();
+    load.env_files = args.compose_env_files.clone();
+    Ok(TestSettings {
+        load,
+        service: args.service.clone(),
+        command: args.command.clone(),
+        env,
+        markers,
+        junit: args.junit.clone(),
+        artifacts: args.artifacts.clone(),
+        tag: args.tag.clone(),
+        keep: args.keep,
+        keep_host_ports: args.keep_host_ports,
+        ready_timeout: Duration::from_secs(args.ready_timeout),
+        timeout: args.timeout.map(Duration::from_secs),
+    })
+}
+
+async fn test(args: TestArgs) -> Result<i32, RunError> {
+    let settings = test_settings(&args)?;
+    let console = Console::new(args.verbose);
+    let stop = Stop::new();
+    let listener = signal::listen(stop.clone())
+        .map_err(|e| RunError::Usage(format!("cannot listen for signals: {e}")))?;
+    let outcome = run_test(&settings, &console, &stop).await;
+    listener.abort();
+    let outcome = outcome?;
+    let v = &outcome.verdict;
+    if v.passed {
+        eprintln!("dockhand: PASS: {}", v.reason);
+        Ok(exit::PASS)
+    } else {
+        eprintln!("dockhand: FAIL: {}", v.reason);
+        Ok(exit::TEST_FAILED)
+    }
+}
+
+async fn up(args: UpArgs) -> Result<i32, RunError> {
+    let console = Console::new(false);
+    let mut builder = Stack::builder()
+        .ready_timeout(Duration::from_secs(args.ready_timeout))
+        .keep(true);
+    for f in &args.project.files {
+        builder = builder.file(f);
+    }
+    if let Some(p) = &args.project.project_name {
+        builder = builder.project_name(p);
+    }
+    for p in &args.project.profiles {
+        builder = builder.profile(p);
+    }
+    for s in &args.services {
+        builder = builder.service(s);
+    }
+    if let Some(t) = &args.tag {
+        builder = builder.tag(t);
+    }
+    let stop = Stop::new();
+    let listener = signal::listen(stop.clone())
+        .map_err(|e| RunError::Usage(format!("cannot listen for signals: {e}")))?;
+    let stack = builder.up_until(&console, &stop).await;
+    listener.abort();
+    let stack = stack?;
+    let project = stack.project().to_string();
+    println!("project {project} is up");
+    for (service, port, addr) in stack.endpoints() {
+        println!("{service}\t{port}\t{addr}");
+    }
+    println!("remove it with: dockhand down -p {project}");
+    stack.keep_up().await?;
+    Ok(exit::PASS)
+}
+
+async fn down(args: DownArgs) -> Result<i32, RunError> {
+    let engine = Engine::connect().await?;
+    let name = &args.project_name;
+    let exact = BTreeMap::from([(labels::PROJECT.to_string(), name.clone())]);
+    let mut removed = teardown(&engine, &exact).await?;
+    if removed.is_empty() {
+        // A project name without the run suffix: every run of it.
+        let managed = BTreeMap::from([(labels::MANAGED.to_string(), "true".to_string())]);
+        let mut projects: Vec<String> = engine
+            .containers_with(&managed)
+            .await?
+            .into_iter()
+            .filter_map(|c| c.labels?.get(labels::PROJECT).cloned())
+            .chain(
+                engine
+                    .networks_with(&managed)
+                    .await?
+                    .into_iter()
+                    .filter_map(|n| n.labels?.get(labels::PROJECT).cloned()),
+            )
+            .filter(|p| p.strip_prefix(name.as_str()).is_some_and(is_run_suffix))
+            .collect();
+        projects.sort();
+        projects.dedup();
+        for p in projects {
+            let sel = BTreeMap::from([(labels::PROJECT.to_string(), p)]);
+            let r = teardown(&engine, &sel).await?;
+            removed.containers += r.containers;
+            removed.networks += r.networks;
+            removed.volumes += r.volumes;
+        }
+    }
+    if removed.is_empty() {
+        eprintln!("dockhand: nothing of project {name} found on the engine");
+    } else {
+        eprintln!(
+            "dockhand: removed {} containers, {} networks, {} volumes of {name}",
+            removed.containers, removed.networks, removed.volumes
+        );
+    }
+    Ok(exit::PASS)
+}
+
+/// `-` then the 8 hex digits of a run id.
+fn is_run_suffix(rest: &str) -> bool {
+    rest.strip_prefix('-')
+        .is_some_and(|id| id.len() == 8 && id.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+async fn ps() -> Result<i32, RunError> {
+    let engine = Engine::connect().await?;
+    let managed = BTreeMap::from([(labels::MANAGED.to_string(), "true".to_string())]);
+    let containers = engine.containers_with(&managed).await?;
+    println!("PROJECT\tSERVICE\tSTATE\tPORTS\tOWNER");
+    for c in containers {
+        let l = c.labels.clone().unwrap_or_default();
+        let get = |k: &str| l.get(k).cloned().unwrap_or_default();
+        let ports: Vec<String> = c
+            .ports
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| Some(format!("{}->{}", p.public_port?, p.private_port)))
+            .collect();
+        let owner = if l.contains_key(labels::KEEP) {
+            "kept".to_string()
+        } else {
+            format!(
+                "pid {} on {}",
+                get(labels::OWNER_PID),
+                get(labels::OWNER_HOST)
+            )
+        };
+        println!(
+            "{}\t{}\t{}\t{}\t{}",
+            get(labels::PROJECT),
+            get(labels::SERVICE),
+            c.state.map(|s| s.to_string()).unwrap_or_default(),
+            ports.join(","),
+            owner
+        );
+    }
+    Ok(exit::PASS)
+}
+
+fn config(args: ConfigArgs) -> Result<i32, RunError> {
+    let mut load = args.project.load_options();
+    load.env_files = args.env_files.clone();
+    let project = compose::load(&load)?;
+    for w in &project.warnings {
+        eprintln!("warning: {w}");
+    }
+    if args.services {
+        for s in project.services.keys() {
+            println!("{s}");
+        }
+        return Ok(exit::PASS);
+    }
+    let format = match args.format {
+        Format::Yaml => compose::ConfigFormat::Yaml,
+        Format::Json => compose::ConfigFormat::Json,
+    };
+    print!("{}", compose::render_config(&project, format));
+    Ok(exit::PASS)
+}
+
+#[allow(dead_code)]
+fn _reporter_is_object_safe(_: &dyn Reporter) {}

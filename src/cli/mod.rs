@@ -1,0 +1,145 @@
+//! Command-line arguments, turned into validated settings for the library.
+
+pub mod commands;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Test an application the way it ships: in its own Docker image, next to the real services it
+/// talks to, from the compose file you already have.
+#[derive(Debug, Parser)]
+#[command(name = "dockhand", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build, bring up the dependencies, run the test command in the stack, judge, report, tear down.
+    Test(Box<TestArgs>),
+    /// Bring the stack up, wait until ready, print the published endpoints, and leave it up.
+    Up(UpArgs),
+    /// Remove a stack (containers, networks, volumes) by its project name.
+    Down(DownArgs),
+    /// List the stacks dockhand started on this engine.
+    Ps,
+    /// Print the fully resolved compose project.
+    Config(ConfigArgs),
+}
+
+/// Where the compose project comes from.
+#[derive(Debug, Clone, Args)]
+pub struct ProjectArgs {
+    /// Compose file (repeatable, merged in order). Default: compose.yaml, compose.yml,
+    /// docker-compose.yaml or docker-compose.yml in the current folder.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Project name (default: COMPOSE_PROJECT_NAME, the file's `name:`, or the folder name).
+    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
+    pub project_name: Option<String>,
+    /// Turn on a profile (repeatable; default COMPOSE_PROFILES).
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TestArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// The service whose image holds the test command.
+    #[arg(short = 's', long)]
+    pub service: String,
+    /// Set a variable in the test container (repeatable): KEY=VALUE, or KEY to pass it from
+    /// this environment.
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Read variables for the test container from a file (repeatable; dotenv syntax).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// Read variables for interpolating the compose file from this file instead of .env
+    /// (repeatable; what `docker compose --env-file` does).
+    #[arg(long = "compose-env-file", value_name = "FILE")]
+    pub compose_env_files: Vec<PathBuf>,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Save every service's log here (default: a folder under the temp dir, printed at the end).
+    #[arg(long, value_name = "DIR")]
+    pub artifacts: Option<PathBuf>,
+    /// The exact tag of the images built from `build:` (a commit hash or build number).
+    #[arg(long, env = "DOCKHAND_TAG", value_name = "TAG")]
+    pub tag: Option<String>,
+    /// The line that means the tests passed; it must be the last line of output.
+    #[arg(long, value_name = "TEXT", default_value = "Result: SUCCESS!")]
+    pub success_marker: String,
+    /// The line that means the tests failed.
+    #[arg(long, value_name = "TEXT", default_value = "Result: FAILURE!")]
+    pub failure_marker: String,
+    /// Judge by the exit code alone.
+    #[arg(long)]
+    pub no_marker: bool,
+    /// Leave the stack up afterwards (remove it with `dockhand down -p NAME`).
+    #[arg(long)]
+    pub keep: bool,
+    /// Keep fixed host ports from the file instead of ephemeral ones.
+    #[arg(long)]
+    pub keep_host_ports: bool,
+    /// Seconds each dependency may take to become ready.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub ready_timeout: u64,
+    /// Seconds the whole run may take, bring-up included.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// Show build output.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// The test command; replaces the service's command. None: the service's own command.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Bring up only these services and what they depend on (default: all).
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// The exact tag of the images built from `build:`.
+    #[arg(long, env = "DOCKHAND_TAG", value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Seconds each service may take to become ready.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub ready_timeout: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DownArgs {
+    /// The project name `dockhand up` or `dockhand ps` printed; a name without the run suffix
+    /// removes every run of that project.
+    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
+    pub project_name: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Variables for interpolation from this file instead of .env (repeatable).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "yaml")]
+    pub format: Format,
+    /// Print only the service names.
+    #[arg(long)]
+    pub services: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Yaml,
+    Json,
+}

@@ -1,0 +1,314 @@
+//! The connection to the engine and the single-call operations dockhand uses.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use bollard::Docker;
+use bollard::models::{
+    ContainerInspectResponse, ContainerSummary, Network, NetworkCreateRequest, Volume,
+    VolumeCreateRequest,
+};
+use bollard::query_parameters::{
+    InspectContainerOptions, KillContainerOptionsBuilder, ListContainersOptionsBuilder,
+    ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
+};
+use futures_util::StreamExt;
+
+use super::error::{EngineError, is_not_found};
+use crate::plan::stack::{NetworkSpec, VolumeSpec};
+
+/// A connected Docker Engine. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    docker: Docker,
+    host: String,
+}
+
+/// The host dockhand connects to: DOCKER_HOST, else the local unix socket.
+pub fn docker_host() -> String {
+    std::env::var("DOCKER_HOST")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string())
+}
+
+impl Engine {
+    /// Connects (DOCKER_HOST honoured), checks the daemon answers and agrees on an API version.
+    pub async fn connect() -> Result<Engine, EngineError> {
+        let host = docker_host();
+        let unreachable = |source| EngineError::Unreachable {
+            host: host.clone(),
+            source,
+        };
+        let docker = Docker::connect_with_defaults().map_err(unreachable)?;
+        let docker = docker.with_timeout(Duration::from_secs(600));
+        let ping = tokio::time::timeout(Duration::from_secs(10), docker.ping()).await;
+        match ping {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(unreachable(e)),
+            Err(_) => {
+                return Err(unreachable(bollard::errors::Error::RequestTimeoutError));
+            }
+        }
+        let docker = docker.negotiate_version().await.map_err(unreachable)?;
+        Ok(Engine { docker, host })
+    }
+
+    pub fn docker(&self) -> &Docker {
+        &self.docker
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The host name at which published ports are reached from this machine.
+    pub fn published_host(&self) -> String {
+        match self.host.strip_prefix("tcp://") {
+            Some(rest) => rest.split(':').next().unwrap_or("127.0.0.1").to_string(),
+            None => "127.0.0.1".to_string(),
+        }
+    }
+
+    pub async fn image_exists(&self, image: &str) -> Result<bool, EngineError> {
+        match self.docker.inspect_image(image).await {
+            Ok(_) => Ok(true),
+            Err(e) if is_not_found(&e) => Ok(false),
+            Err(e) => Err(EngineError::Api {
+                action: format!("inspecting image {image}"),
+                source: e,
+            }),
+        }
+    }
+
+    /// Pulls `image`; here mostly to turn "not local" into a precise error.
+    pub async fn pull(&self, service: &str, image: &str) -> Result<(), EngineError> {
+        let (repo, tag) = crate::plan::stack::split_tag(image);
+        let opts = bollard::query_parameters::CreateImageOptionsBuilder::default()
+            .from_image(&repo)
+            .tag(tag.as_deref().unwrap_or("latest"))
+            .build();
+        let mut stream = self.docker.create_image(Some(opts), None, None);
+        while let Some(item) = stream.next().await {
+            item.map_err(|source| EngineError::ImageMissing {
+                service: service.to_string(),
+                image: image.to_string(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
+    pub async fn create_network(&self, spec: &NetworkSpec) -> Result<(), EngineError> {
+        let req = NetworkCreateRequest {
+            name: spec.name.clone(),
+            driver: spec.driver.clone(),
+            internal: Some(spec.internal),
+            attachable: Some(spec.attachable),
+            options: Some(spec.driver_opts.clone().into_iter().collect()),
+            labels: Some(spec.labels.clone().into_iter().collect()),
+            ..Default::default()
+        };
+        self.docker
+            .create_network(req)
+            .await
+            .map_err(EngineError::api(format!("creating network {}", spec.name)))?;
+        Ok(())
+    }
+
+    pub async fn network_exists(&self, name: &str) -> Result<bool, EngineError> {
+        match self
+            .docker
+            .inspect_network(
+                name,
+                None::<bollard::query_parameters::InspectNetworkOptions>,
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if is_not_found(&e) => Ok(false),
+            Err(e) => Err(EngineError::Api {
+                action: format!("inspecting network {name}"),
+                source: e,
+            }),
+        }
+    }
+
+    pub async fn volume_exists(&self, name: &str) -> Result<bool, EngineError> {
+        match self.docker.inspect_volume(name).await {
+            Ok(_) => Ok(true),
+            Err(e) if is_not_found(&e) => Ok(false),
+            Err(e) => Err(EngineError::Api {
+                action: format!("inspecting volume {name}"),
+                source: e,
+            }),
+        }
+    }
+
+    pub async fn create_volume(&self, spec: &VolumeSpec) -> Result<(), EngineError> {
+        let req = VolumeCreateRequest {
+            name: Some(spec.name.clone()),
+            driver: spec.driver.clone(),
+            driver_opts: Some(spec.driver_opts.clone().into_iter().collect()),
+            labels: Some(spec.labels.clone().into_iter().collect()),
+            ..Default::default()
+        };
+        self.docker
+            .create_volume(req)
+            .await
+            .map_err(EngineError::api(format!("creating volume {}", spec.name)))?;
+        Ok(())
+    }
+
+    pub async fn start(&self, id: &str) -> Result<(), EngineError> {
+        self.docker
+            .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
+            .await
+            .map_err(EngineError::api(format!("starting container {id}")))
+    }
+
+    pub async fn inspect(&self, id: &str) -> Result<ContainerInspectResponse, EngineError> {
+        self.docker
+            .inspect_container(id, None::<InspectContainerOptions>)
+            .await
+            .map_err(EngineError::api(format!("inspecting container {id}")))
+    }
+
+    /// Sends `signal` to a running container; a container that already stopped is fine.
+    pub async fn kill(&self, id: &str, signal: &str) -> Result<(), EngineError> {
+        let opts = KillContainerOptionsBuilder::default()
+            .signal(signal)
+            .build();
+        match self.docker.kill_container(id, Some(opts)).await {
+            Ok(()) => Ok(()),
+            Err(e) if is_not_found(&e) || super::error::is_conflict(&e) => Ok(()),
+            Err(e) => Err(EngineError::Api {
+                action: format!("killing container {id}"),
+                source: e,
+            }),
+        }
+    }
+
+    /// Removes a container with its anonymous volumes, killing it if it runs.
+    pub async fn remove_container(&self, id: &str) -> Result<(), EngineError> {
+        let opts = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        match self.docker.remove_container(id, Some(opts)).await {
+            Ok(()) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
+            // 409: removal already in progress (another teardown path got there first).
+            Err(e) if super::error::is_conflict(&e) => Ok(()),
+            Err(e) => Err(EngineError::Api {
+                action: format!("removing container {id}"),
+                source: e,
+            }),
+        }
+    }
+
+    pub async fn remove_network(&self, id: &str) -> Result<(), EngineError> {
+        match self.docker.remove_network(id).await {
+            Ok(()) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(EngineError::Api {
+                action: format!("removing network {id}"),
+                source: e,
+            }),
+        }
+    }
+
+    pub async fn remove_volume(&self, name: &str) -> Result<(), EngineError> {
+        let opts = RemoveVolumeOptionsBuilder::default().force(true).build();
+        match self.docker.remove_volume(name, Some(opts)).await {
+            Ok(()) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(EngineError::Api {
+                action: format!("removing volume {name}"),
+                source: e,
+            }),
+        }
+    }
+
+    /// Containers (running or not) carrying every label in `labels`.
+    pub async fn containers_with(
+        &self,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Vec<ContainerSummary>, EngineError> {
+        let opts = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&label_filter(labels))
+            .build();
+        self.docker
+            .list_containers(Some(opts))
+            .await
+            .map_err(EngineError::api("listing containers"))
+    }
+
+    pub async fn networks_with(
+        &self,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Vec<Network>, EngineError> {
+        let opts = ListNetworksOptionsBuilder::default()
+            .filters(&label_filter(labels))
+            .build();
+        self.docker
+            .list_networks(Some(opts))
+            .await
+            .map_err(EngineError::api("listing networks"))
+    }
+
+    pub async fn volumes_with(
+        &self,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Vec<Volume>, EngineError> {
+        let opts = ListVolumesOptionsBuilder::default()
+            .filters(&label_filter(labels))
+            .build();
+        let resp = self
+            .docker
+            .list_volumes(Some(opts))
+            .await
+            .map_err(EngineError::api("listing volumes"))?;
+        Ok(resp.volumes.unwrap_or_default())
+    }
+
+    /// The last `lines` lines of a container's log (stdout and stderr), lossy UTF-8.
+    pub async fn log_tail(&self, id: &str, lines: usize) -> String {
+        let opts = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .tail(&lines.to_string())
+            .build();
+        let mut out = Vec::new();
+        let mut stream = self.docker.logs(id, Some(opts));
+        while let Some(Ok(chunk)) = stream.next().await {
+            out.extend_from_slice(&chunk.into_bytes());
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// The container's whole log written to `path`.
+    pub async fn save_log(&self, id: &str, path: &std::path::Path) -> std::io::Result<()> {
+        use tokio::io::AsyncWriteExt;
+        let opts = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .build();
+        let mut file = tokio::fs::File::create(path).await?;
+        let mut stream = self.docker.logs(id, Some(opts));
+        while let Some(Ok(chunk)) = stream.next().await {
+            file.write_all(&chunk.into_bytes()).await?;
+        }
+        file.flush().await
+    }
+}
+
+/// The engine's `label=k=v` filter for every pair of `labels`.
+pub fn label_filter(labels: &BTreeMap<String, String>) -> HashMap<String, Vec<String>> {
+    HashMap::from([(
+        "label".to_string(),
+        labels.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+    )])
+}

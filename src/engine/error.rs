@@ -1,0 +1,71 @@
+//! Errors from talking to the Docker Engine.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error(
+        "no Docker daemon answers at {host}; start one (`sudo systemctl start docker`, or `dockerd &` as root) or point DOCKER_HOST at a running daemon"
+    )]
+    Unreachable {
+        host: String,
+        #[source]
+        source: bollard::errors::Error,
+    },
+    #[error("image {image} for service {service} is not present locally and could not be pulled")]
+    ImageMissing {
+        service: String,
+        image: String,
+        #[source]
+        source: bollard::errors::Error,
+    },
+    #[error("error building image {image} for service {service}: {message}")]
+    Build {
+        service: String,
+        image: String,
+        message: String,
+    },
+    #[error("error reading the build context {path} of service {service}")]
+    BuildContext {
+        service: String,
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("error {action}")]
+    Api {
+        action: String,
+        #[source]
+        source: bollard::errors::Error,
+    },
+}
+
+impl EngineError {
+    /// Wraps an API error with what dockhand was doing ("creating network x").
+    pub fn api(action: impl Into<String>) -> impl FnOnce(bollard::errors::Error) -> EngineError {
+        let action = action.into();
+        move |source| EngineError::Api { action, source }
+    }
+}
+
+/// Whether an API error is the engine's 404 (the object is already gone).
+pub fn is_not_found(e: &bollard::errors::Error) -> bool {
+    matches!(
+        e,
+        bollard::errors::Error::DockerResponseServerError {
+            status_code: 404,
+            ..
+        }
+    )
+}
+
+/// Whether an API error is a 409 conflict (removal already in progress, name in use).
+pub fn is_conflict(e: &bollard::errors::Error) -> bool {
+    matches!(
+        e,
+        bollard::errors::Error::DockerResponseServerError {
+            status_code: 409,
+            ..
+        }
+    )
+}

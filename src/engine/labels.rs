@@ -1,0 +1,21 @@
+//! The labels every resource dockhand creates carries: compose's own, so docker compose users see
+//! the stack, and dockhand's, so teardown and the sweep find a run's resources by label.
+
+pub const PROJECT: &str = "com.docker.compose.project";
+pub const SERVICE: &str = "com.docker.compose.service";
+pub const ONEOFF: &str = "com.docker.compose.oneoff";
+pub const CONTAINER_NUMBER: &str = "com.docker.compose.container-number";
+pub const CONFIG_HASH: &str = "com.docker.compose.config-hash";
+pub const NETWORK: &str = "com.docker.compose.network";
+pub const VOLUME: &str = "com.docker.compose.volume";
+
+/// The run that created the resource; teardown removes exactly what carries its run id.
+pub const RUN: &str = "io.dockhand.run";
+/// Process id of the dockhand process that owns the run.
+pub const OWNER_PID: &str = "io.dockhand.owner-pid";
+/// Host name of the machine that process runs on (a pid means nothing elsewhere).
+pub const OWNER_HOST: &str = "io.dockhand.owner-host";
+/// Set on every resource dockhand creates, whatever the run.
+pub const MANAGED: &str = "io.dockhand.managed";
+/// Set when the user asked to keep the stack (`--keep`, `dockhand up`): sweeps leave it alone.
+pub const KEEP: &str = "io.dockhand.keep";

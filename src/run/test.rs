@@ -1,0 +1,370 @@
+//! `dockhand test`: load, build, bring the dependencies up, run the test command in the stack,
+//! judge it, report it, and tear everything down on every path.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use futures_util::{FutureExt, StreamExt};
+use tokio::io::AsyncWriteExt;
+
+use super::error::RunError;
+use super::events::{Event, Reporter};
+use super::up::{SetupRecord, Stop, create_resources, prepare_images, start_services};
+use crate::cleanup::teardown_run;
+use crate::compose::{self, LoadOptions, Project};
+use crate::engine::Engine;
+use crate::plan::graph::Graph;
+use crate::plan::{PlanOptions, RunIdentity, StackPlan};
+use crate::ready::{ContainerState, ReadyError, observe};
+use crate::verdict::{LineScanner, MarkerPolicy, Verdict, judge};
+
+/// Everything `dockhand test` needs, validated.
+#[derive(Debug, Clone)]
+pub struct TestSettings {
+    pub load: LoadOptions,
+    /// The service whose image holds the test command.
+    pub service: String,
+    /// Replaces the service's command; empty keeps it.
+    pub command: Vec<String>,
+    /// Added over the service's environment, in order (later wins).
+    pub env: Vec<(String, String)>,
+    pub markers: MarkerPolicy,
+    pub junit: Option<PathBuf>,
+    /// Where logs go; default a folder under the temp dir named after the project.
+    pub artifacts: Option<PathBuf>,
+    pub tag: Option<String>,
+    pub keep: bool,
+    pub keep_host_ports: bool,
+    pub ready_timeout: Duration,
+    /// The whole run, bring-up included.
+    pub timeout: Option<Duration>,
+}
+
+/// The test command's run, for reports.
+#[derive(Debug, Clone)]
+pub struct TestRecord {
+    pub command: Vec<String>,
+    pub duration: Duration,
+    pub verdict: Verdict,
+    /// The whole raw output.
+    pub output_path: PathBuf,
+    /// Its last bytes, for reports.
+    pub output_tail: crate::report::OutputTail,
+}
+
+/// What a run did, whether it finished or not.
+#[derive(Debug, Clone, Default)]
+pub struct RunRecord {
+    /// The project name as the file gives it: stable from run to run, so it names the suite.
+    pub project: String,
+    /// The name on the engine, with the run's suffix.
+    pub run_project: String,
+    pub service: String,
+    pub image: String,
+    pub tag: Option<String>,
+    pub started_at: Option<SystemTime>,
+    pub duration: Duration,
+    pub setup: Vec<SetupRecord>,
+    pub test: Option<TestRecord>,
+    /// Why the run ended before a verdict, if it did.
+    pub error: Option<String>,
+    pub artifacts: PathBuf,
+}
+
+/// The verdict and where the evidence is.
+#[derive(Debug, Clone)]
+pub struct TestOutcome {
+    pub record: RunRecord,
+    pub verdict: Verdict,
+}
+
+/// Loads the project, checks `service` exists (turning its profiles on), and returns it with the
+/// services it depends on, transitively.
+pub fn load_for_service(
+    load: &LoadOptions,
+    service: &str,
+) -> Result<(Project, Vec<String>), RunError> {
+    let mut load = load.clone();
+    if !load.enable_services.iter().any(|s| s == service) {
+        load.enable_services.push(service.to_string());
+    }
+    let project = compose::load(&load)?;
+    if !project.services.contains_key(service) {
+        let known: Vec<&str> = project.services.keys().map(String::as_str).collect();
+        return Err(RunError::Usage(format!(
+            "no service named {service} in {}; services: {}",
+            project
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            known.join(", ")
+        )));
+    }
+    let mut graph = Graph::new();
+    for s in project.services.values() {
+        graph.add_node(&s.name);
+        for dep in s.depends_on.keys() {
+            if project.services.contains_key(dep) {
+                graph.add_edge(&s.name, dep);
+            }
+        }
+    }
+    let deps = graph
+        .closure([service])
+        .into_iter()
+        .filter(|d| d != service)
+        .collect();
+    Ok((project, deps))
+}
+
+/// Runs the whole `dockhand test` workflow. The stack is torn down before this returns, on
+/// every path (unless `keep`), including a panic inside.
+pub async fn run_test(
+    settings: &TestSettings,
+    reporter: &dyn Reporter,
+    stop: &Stop,
+) -> Result<TestOutcome, RunError> {
+    let (project, deps) = load_for_service(&settings.load, &settings.service)?;
+    for w in &project.warnings {
+        reporter.event(Event::Warning { message: w });
+    }
+    let mut wanted = deps.clone();
+    wanted.push(settings.service.clone());
+    let plan = StackPlan::new(
+        &project,
+        RunIdentity::new(),
+        &PlanOptions {
+            services: wanted,
+            keep_host_ports: settings.keep_host_ports,
+            publish_all: false,
+            tag: settings.tag.clone(),
+        },
+    );
+    let engine = Engine::connect().await?;
+
+    let artifacts = settings
+        .artifacts
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("dockhand").join(&plan.project));
+    std::fs::create_dir_all(&artifacts).map_err(|source| RunError::Write {
+        what: "artifacts",
+        path: artifacts.display().to_string(),
+        source,
+    })?;
+
+    let app = &plan.services[&settings.service];
+    let mut record = RunRecord {
+        project: plan.base_project.clone(),
+        run_project: plan.project.clone(),
+        service: settings.service.clone(),
+        image: app.container.image.clone(),
+        tag: crate::plan::stack::split_tag(&app.container.image).1,
+        started_at: Some(SystemTime::now()),
+        artifacts: artifacts.clone(),
+        ..Default::default()
+    };
+    let t0 = Instant::now();
+
+    let body = std::panic::AssertUnwindSafe(run_stack(
+        &engine,
+        &plan,
+        &deps,
+        settings,
+        reporter,
+        stop,
+        &mut record,
+    ))
+    .catch_unwind();
+    let result = match settings.timeout {
+        Some(limit) => match tokio::time::timeout(limit, body).await {
+            Ok(r) => r,
+            Err(_) => Ok(Err(RunError::Timeout(limit.as_secs()))),
+        },
+        None => body.await,
+    };
+    record.duration = t0.elapsed();
+
+    // Logs first (the containers are about to go), then the stack.
+    save_logs(&engine, &plan, &artifacts).await;
+    if settings.keep {
+        reporter.event(Event::Note {
+            message: &format!(
+                "--keep: the stack {} is still up; remove it with `dockhand down -p {}`",
+                plan.project, plan.project
+            ),
+        });
+    } else {
+        reporter.event(Event::TearingDown {
+            project: &plan.project,
+        });
+        teardown_run(&engine, &plan.run.id).await?;
+    }
+
+    let result = match result {
+        Ok(r) => r,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    if let Err(e) = &result {
+        record.error = Some(e.to_string());
+    }
+    if let Some(path) = &settings.junit {
+        super::junit::write(path, &record, &settings.env)?;
+    }
+    reporter.event(Event::Note {
+        message: &format!("logs saved in {}", artifacts.display()),
+    });
+    let verdict = result?;
+    Ok(TestOutcome { record, verdict })
+}
+
+async fn run_stack(
+    engine: &Engine,
+    plan: &StackPlan,
+    deps: &[String],
+    settings: &TestSettings,
+    reporter: &dyn Reporter,
+    stop: &Stop,
+    record: &mut RunRecord,
+) -> Result<Verdict, RunError> {
+    let mut images: Vec<String> = deps.to_vec();
+    images.push(settings.service.clone());
+    prepare_images(engine, plan, &images, reporter, stop).await?;
+    create_resources(engine, plan).await?;
+    let (started, result) =
+        start_services(engine, plan, deps, settings.ready_timeout, reporter, stop).await;
+    record.setup = started.setup.clone();
+    result?;
+    if stop.is_stopped() {
+        return Err(stop.stopped_error());
+    }
+
+    let command = (!settings.command.is_empty()).then(|| settings.command.clone());
+    let Some(spec) = plan.one_off(&settings.service, command, &settings.env) else {
+        return Err(RunError::Usage(format!(
+            "no service named {}",
+            settings.service
+        )));
+    };
+    let shown_command = spec
+        .command
+        .clone()
+        .or_else(|| spec.config.command.clone())
+        .unwrap_or_default();
+    let output_path = record
+        .artifacts
+        .join(format!("{}-test.log", settings.service));
+
+    let t0 = Instant::now();
+    let id = engine.create(&spec).await?;
+    let mut output = engine.attach_output(&id).await?;
+    engine.start(&id).await?;
+    reporter.event(Event::TestStarted {
+        service: &settings.service,
+        container: &spec.name,
+    });
+
+    let mut file = tokio::fs::File::create(&output_path)
+        .await
+        .map_err(|source| RunError::Write {
+            what: "the test output",
+            path: output_path.display().to_string(),
+            source,
+        })?;
+    let write_err = |source| RunError::Write {
+        what: "the test output",
+        path: output_path.display().to_string(),
+        source,
+    };
+    let mut scanner = LineScanner::default();
+    let mut tail = crate::report::OutputTail::default();
+    let service = settings.service.as_str();
+    let watch_deps = watch_dependencies(engine, &started.containers);
+    tokio::pin!(watch_deps);
+    loop {
+        tokio::select! {
+            chunk = output.next() => match chunk {
+                Some(Ok(bytes)) => {
+                    file.write_all(&bytes).await.map_err(write_err)?;
+                    tail.push(&bytes);
+                    scanner.push(&bytes, |line| reporter.event(Event::Output { service, line }));
+                }
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            e = &mut watch_deps => {
+                engine.kill(&id, "SIGKILL").await?;
+                return Err(RunError::Dependency(e));
+            }
+            _ = stop.token().cancelled() => {
+                engine.kill(&id, "SIGKILL").await?;
+                return Err(stop.stopped_error());
+            }
+        }
+    }
+    scanner.finish(|line| reporter.event(Event::Output { service, line }));
+    file.flush().await.map_err(write_err)?;
+    let exit_code = engine.wait_exit(&id).await?;
+    let verdict = judge(exit_code, scanner.last_line(), &settings.markers);
+    record.test = Some(TestRecord {
+        command: shown_command,
+        duration: t0.elapsed(),
+        verdict: verdict.clone(),
+        output_path,
+        output_tail: tail,
+    });
+    Ok(verdict)
+}
+
+/// Resolves when a started dependency has exited with a non-zero code (or vanished); never
+/// otherwise.
+async fn watch_dependencies(
+    engine: &Engine,
+    containers: &indexmap::IndexMap<String, String>,
+) -> ReadyError {
+    loop {
+        for (service, id) in containers {
+            match engine.inspect(id).await {
+                Ok(resp) => {
+                    let (state, health_output, _) = observe(&resp);
+                    if let ContainerState::Exited { code } = state
+                        && code != 0
+                    {
+                        return ReadyError::Exited {
+                            service: service.clone(),
+                            code,
+                            health_output,
+                            log_tail: engine
+                                .log_tail(id, crate::ready::health::LOG_TAIL_LINES)
+                                .await,
+                        };
+                    }
+                }
+                Err(e) => return ReadyError::Engine(e),
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Saves each container's whole log of the run as `<artifacts>/<container>.log`.
+async fn save_logs(engine: &Engine, plan: &StackPlan, dir: &Path) {
+    let Ok(containers) = engine.containers_with(&plan.run_labels()).await else {
+        return;
+    };
+    let saves = containers.iter().filter_map(|c| {
+        let id = c.id.clone()?;
+        let name = c
+            .names
+            .as_ref()?
+            .first()?
+            .trim_start_matches('/')
+            .to_string();
+        let path = dir.join(format!("{name}.log"));
+        Some(async move {
+            let _ = engine.save_log(&id, &path).await;
+        })
+    });
+    futures_util::future::join_all(saves).await;
+}

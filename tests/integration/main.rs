@@ -1,0 +1,10 @@
+//! Integration tests against the real Docker Engine: one test binary, a module per area.
+//!
+//! Every test that touches the engine checks that nothing of its run is left afterwards.
+//! They need a running Docker daemon and the fixture images (`fixtures/images/build.sh`).
+
+mod bad_input;
+mod library;
+mod signals;
+mod support;
+mod test_command;

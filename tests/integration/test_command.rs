@@ -1,0 +1,307 @@
+//! `dockhand test` end to end: the verdict cases, dependency failures, JUnit and teardown.
+
+use super::support::*;
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    junit: String,
+    project: String,
+}
+
+/// Runs `dockhand test` on `file` with `extra` arguments and `command` after `--`, writing
+/// JUnit to a temp file, then checks nothing of the run is left.
+async fn run_test(name: &str, file: &str, extra: &[&str], command: &[&str]) -> Run {
+    require_fixtures().await;
+    let project = unique(name);
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    let junit_arg = junit.to_string_lossy().into_owned();
+    let artifacts = dir.path().join("artifacts");
+    let artifacts_arg = artifacts.to_string_lossy().into_owned();
+    let mut args = vec![
+        "test",
+        "-f",
+        file,
+        "-p",
+        &project,
+        "--service",
+        "app",
+        "--junit",
+        &junit_arg,
+        "--artifacts",
+        &artifacts_arg,
+    ];
+    args.extend_from_slice(extra);
+    if !command.is_empty() {
+        args.push("--");
+        args.extend_from_slice(command);
+    }
+    let out = dockhand(&args);
+    assert_clean(&project).await;
+    let junit_text = std::fs::read_to_string(&junit).unwrap_or_default();
+    if !junit_text.is_empty() {
+        assert_valid_junit(&junit);
+    }
+    Run {
+        code: out.status.code(),
+        stdout: stdout(&out),
+        stderr: stderr(&out),
+        junit: junit_text,
+        project,
+    }
+}
+
+fn sh(script: &str) -> Vec<&str> {
+    vec!["sh", "-c", script]
+}
+
+#[tokio::test]
+async fn seed_stack_passes_end_to_end() {
+    let r = run_test(
+        "seed",
+        "compose/seed/compose.yml",
+        &[
+            "-e",
+            "ENVIRONMENT=testing",
+            "-e",
+            "API_KEY=12345",
+            "--tag",
+            "it",
+        ],
+        &["/opt/awesome_app/test.sh"],
+    )
+    .await;
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("app | ok: SQL round trip"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("app | ok: INCR"), "{}", r.stdout);
+    assert!(r.stdout.contains("app | ok: set then get"), "{}", r.stdout);
+    assert!(r.stdout.contains("app | Result: SUCCESS!"), "{}", r.stdout);
+    for service in ["db", "cache", "memcache"] {
+        assert!(
+            r.junit.contains(&format!("name=\"{service}\"")),
+            "no set-up case for {service}:\n{}",
+            r.junit
+        );
+    }
+    assert!(
+        r.junit.contains("awesome-app:it"),
+        "image property missing:\n{}",
+        r.junit
+    );
+    assert!(!r.junit.contains("<failure"), "{}", r.junit);
+    assert!(!r.junit.contains("<error"), "{}", r.junit);
+}
+
+#[tokio::test]
+async fn seed_refuses_to_run_outside_testing() {
+    let r = run_test("seedenv", "compose/seed/compose.yml", &["--tag", "it"], &[]).await;
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stdout.contains("refusing to run"), "{}", r.stdout);
+    assert!(r.junit.contains("<failure"), "{}", r.junit);
+}
+
+#[tokio::test]
+async fn success_marker_and_exit_zero_pass() {
+    let r = run_test(
+        "pass",
+        "tests/stacks/basic.yml",
+        &["-e", "GREETING=hello there"],
+        &sh("test \"$GREETING\" = 'hello there' && redis-cli -h \"$REDIS_HOST\" ping && echo 'Result: SUCCESS!'"),
+    )
+    .await;
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("app | PONG"), "{}", r.stdout);
+    assert!(r.junit.contains("name=\"cache\""), "{}", r.junit);
+    assert!(!r.junit.contains("<failure"), "{}", r.junit);
+}
+
+#[tokio::test]
+async fn failure_marker_fails() {
+    let r = run_test(
+        "failmark",
+        "tests/stacks/basic.yml",
+        &[],
+        &sh("echo running; echo 'Result: FAILURE!'"),
+    )
+    .await;
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stderr.contains("failure marker"), "{}", r.stderr);
+    assert!(r.junit.contains("<failure"), "{}", r.junit);
+    assert!(
+        r.junit.contains("running"),
+        "output missing from system-out:\n{}",
+        r.junit
+    );
+}
+
+#[tokio::test]
+async fn success_marker_followed_by_output_fails() {
+    let r = run_test(
+        "trailing",
+        "tests/stacks/basic.yml",
+        &[],
+        &sh("echo 'Result: SUCCESS!'; echo 'one more line'"),
+    )
+    .await;
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no result marker on the last line"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.junit.contains("<failure"), "{}", r.junit);
+}
+
+#[tokio::test]
+async fn exit_code_three_after_success_marker_fails() {
+    let r = run_test(
+        "exit3",
+        "tests/stacks/basic.yml",
+        &[],
+        &sh("echo 'Result: SUCCESS!'; exit 3"),
+    )
+    .await;
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stderr.contains("exit code 3"), "{}", r.stderr);
+    assert!(r.junit.contains("<failure"), "{}", r.junit);
+    assert!(r.junit.contains("exit code 3"), "{}", r.junit);
+}
+
+#[tokio::test]
+async fn no_marker_fails_unless_no_marker_is_asked_for() {
+    let r = run_test(
+        "nomark",
+        "tests/stacks/basic.yml",
+        &[],
+        &sh("echo all good"),
+    )
+    .await;
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stderr.contains("no result marker"), "{}", r.stderr);
+    assert!(r.junit.contains("<failure"), "{}", r.junit);
+
+    let r = run_test(
+        "nomark-ok",
+        "tests/stacks/basic.yml",
+        &["--no-marker"],
+        &sh("echo all good"),
+    )
+    .await;
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(!r.junit.contains("<failure"), "{}", r.junit);
+}
+
+#[tokio::test]
+async fn custom_markers() {
+    let r = run_test(
+        "custom",
+        "tests/stacks/basic.yml",
+        &["--success-marker", "ALL GREEN", "--failure-marker", "RED"],
+        &sh("echo 'Result: SUCCESS!'; echo 'ALL GREEN'"),
+    )
+    .await;
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+}
+
+#[tokio::test]
+async fn dependency_crashing_on_start_is_an_infrastructure_error() {
+    let r = run_test(
+        "crash",
+        "tests/stacks/crash.yml",
+        &[],
+        &sh("echo 'Result: SUCCESS!'"),
+    )
+    .await;
+    assert_eq!(r.code, Some(3), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("broken exited with code 3"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.junit.contains("<error"), "{}", r.junit);
+    assert!(
+        r.junit.contains("fatal: cannot open /etc/broken.conf"),
+        "log tail missing:\n{}",
+        r.junit
+    );
+    assert!(
+        !r.stdout.contains("app | Result"),
+        "the test command must not run:\n{}",
+        r.stdout
+    );
+}
+
+#[tokio::test]
+async fn dependency_dying_after_start_is_an_infrastructure_error() {
+    let r = run_test(
+        "crash2",
+        "tests/stacks/crash-started.yml",
+        &[],
+        &sh("sleep 30; echo 'Result: SUCCESS!'"),
+    )
+    .await;
+    assert_eq!(r.code, Some(3), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("flaky exited with code 139"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.junit.contains("<error"), "{}", r.junit);
+    assert!(r.junit.contains("segfault"), "{}", r.junit);
+}
+
+#[tokio::test]
+async fn dependency_never_healthy_times_out() {
+    let r = run_test(
+        "stuck",
+        "tests/stacks/unhealthy.yml",
+        &["--ready-timeout", "3"],
+        &sh("echo 'Result: SUCCESS!'"),
+    )
+    .await;
+    assert_eq!(r.code, Some(3), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("stuck was not healthy after 3s"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("waiting for the moon"),
+        "last health output missing: {}",
+        r.stderr
+    );
+    assert!(r.junit.contains("<error"), "{}", r.junit);
+}
+
+#[tokio::test]
+async fn dependency_turning_unhealthy_fails_at_once() {
+    let r = run_test(
+        "sick",
+        "tests/stacks/unhealthy-fast.yml",
+        &[],
+        &sh("echo 'Result: SUCCESS!'"),
+    )
+    .await;
+    assert_eq!(r.code, Some(3), "{}", r.stderr);
+    assert!(r.stderr.contains("sick is unhealthy"), "{}", r.stderr);
+    assert!(r.stderr.contains("disk full"), "{}", r.stderr);
+}
+
+#[tokio::test]
+async fn missing_image_names_service_and_image() {
+    let r = run_test("ghost", "tests/stacks/missing-image.yml", &[], &sh("true")).await;
+    assert_eq!(r.code, Some(3), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("dockhand-fixture/does-not-exist:1"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("service ghost"), "{}", r.stderr);
+    let _ = r.project;
+}

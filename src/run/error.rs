@@ -58,8 +58,8 @@ pub enum RunError {
     Usage(String),
     #[error(transparent)]
     Engine(#[from] EngineError),
-    #[error("dependency failed: {0}")]
-    Dependency(#[source] ReadyError),
+    #[error(transparent)]
+    Dependency(ReadyError),
     #[error("the run took longer than its timeout of {0}s")]
     Timeout(u64),
     #[error("interrupted by {}", .0.name())]

@@ -42,7 +42,7 @@ pub fn report(record: &RunRecord, env: &[(String, String)]) -> RunReport {
             output_log: Some(t.output_path.clone()),
         }),
         None => TestStep::NotRun {
-            command: String::new(),
+            command: shell_words::join(&record.command),
             reason: record
                 .error
                 .clone()

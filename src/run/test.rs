@@ -9,7 +9,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::error::RunError;
 use super::events::{Event, Reporter};
-use super::up::{SetupRecord, Stop, create_resources, prepare_images, start_services};
+use super::up::{SetupOutcome, SetupRecord, Stop, create_resources, prepare_images, start_services};
 use crate::cleanup::teardown_run;
 use crate::compose::{self, LoadOptions, Project};
 use crate::engine::Engine;
@@ -60,6 +60,8 @@ pub struct RunRecord {
     /// The name on the engine, with the run's suffix.
     pub run_project: String,
     pub service: String,
+    /// The test command as it runs (the override, or the service's own command).
+    pub command: Vec<String>,
     pub image: String,
     pub tag: Option<String>,
     pub started_at: Option<SystemTime>,
@@ -159,6 +161,11 @@ pub async fn run_test(
         project: plan.base_project.clone(),
         run_project: plan.project.clone(),
         service: settings.service.clone(),
+        command: if settings.command.is_empty() {
+            app.container.config.command.clone().unwrap_or_default()
+        } else {
+            settings.command.clone()
+        },
         image: app.container.image.clone(),
         tag: crate::plan::stack::split_tag(&app.container.image).1,
         started_at: Some(SystemTime::now()),
@@ -247,11 +254,6 @@ async fn run_stack(
             settings.service
         )));
     };
-    let shown_command = spec
-        .command
-        .clone()
-        .or_else(|| spec.config.command.clone())
-        .unwrap_or_default();
     let output_path = record
         .artifacts
         .join(format!("{}-test.log", settings.service));
@@ -295,6 +297,14 @@ async fn run_stack(
             },
             e = &mut watch_deps => {
                 engine.kill(&id, "SIGKILL").await?;
+                if let ReadyError::Exited { service, log_tail, .. } = &e
+                    && let Some(rec) = record.setup.iter_mut().find(|r| &r.service == service)
+                {
+                    rec.outcome = SetupOutcome::Failed {
+                        message: format!("{e}, while the test command ran"),
+                        log_tail: log_tail.clone(),
+                    };
+                }
                 return Err(RunError::Dependency(e));
             }
             _ = stop.token().cancelled() => {
@@ -308,7 +318,7 @@ async fn run_stack(
     let exit_code = engine.wait_exit(&id).await?;
     let verdict = judge(exit_code, scanner.last_line(), &settings.markers);
     record.test = Some(TestRecord {
-        command: shown_command,
+        command: record.command.clone(),
         duration: t0.elapsed(),
         verdict: verdict.clone(),
         output_path,

@@ -106,7 +106,7 @@ pub fn render_junit(report: &RunReport) -> String {
 ///
 /// Parent folders are created. The document goes to a temporary file in the same folder, is
 /// synced to disk and then renamed over `path`, so a reader (or a crash) never sees half a
-/// report.
+/// report. The file gets the permissions of a plain new file (`0666` less the umask).
 pub fn write_junit_atomic(path: &Path, report: &RunReport) -> Result<(), ReportError> {
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -120,11 +120,13 @@ pub fn write_junit_atomic(path: &Path, report: &RunReport) -> Result<(), ReportE
         path: path.to_owned(),
         source,
     };
-    let mut file = tempfile::Builder::new()
-        .prefix(".junit-")
-        .suffix(".xml.tmp")
-        .tempfile_in(folder)
-        .map_err(write_error)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".junit-").suffix(".xml.tmp");
+    // Temporary files are private (0600); a report is for others to read (the CI server may
+    // run as another user), so it gets the mode of a plain new file.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut file = builder.tempfile_in(folder).map_err(write_error)?;
     file.write_all(render_junit(report).as_bytes())
         .map_err(write_error)?;
     file.as_file().sync_all().map_err(write_error)?;
@@ -598,6 +600,23 @@ mod tests {
             .map(|entry| entry.file_name())
             .collect();
         assert_eq!(leftovers, ["junit.xml"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn written_report_is_readable_like_a_plain_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, "").expect("file written");
+        let path = dir.path().join("junit.xml");
+        write_junit_atomic(&path, &report(vec![], ran(0, b""))).expect("report written");
+        let mode = |path: &Path| {
+            std::fs::metadata(path)
+                .map(|meta| meta.permissions().mode() & 0o777)
+                .unwrap_or_default()
+        };
+        assert_eq!(mode(&path), mode(&plain));
     }
 
     #[test]

@@ -68,7 +68,8 @@ impl Default for LineScanner {
 impl LineScanner {
     /// A scanner that keeps the first `max_line` bytes of each line (at least 1).
     ///
-    /// Use [`DEFAULT_MAX_LINE`] unless markers longer than that are configured.
+    /// Use [`DEFAULT_MAX_LINE`] unless markers longer than that are configured: a marker
+    /// longer than `max_line` bytes can never match.
     pub fn new(max_line: usize) -> Self {
         let max_line = max_line.max(1);
         Self {

@@ -15,6 +15,11 @@ pub enum Event<'a> {
         service: &'a str,
         line: &'a str,
     },
+    Built {
+        service: &'a str,
+        image: &'a str,
+        elapsed: Duration,
+    },
     Starting {
         service: &'a str,
     },
@@ -61,36 +66,77 @@ impl Reporter for Silent {
     fn event(&self, _: Event<'_>) {}
 }
 
-/// Plain lines on stderr for dockhand's own messages; the test's output on stdout, prefixed
-/// with the service name.
+/// dockhand's own messages on stderr, the test's output on stdout prefixed with the service
+/// name. On a terminal (and not in CI) the services coming up show as one live status line
+/// each, redrawn in place; otherwise every change is a plain line.
 #[derive(Debug)]
 pub struct Console {
-    colour: bool,
+    live: bool,
     verbose: bool,
-    out: Mutex<()>,
+    state: Mutex<LiveBlock>,
+}
+
+/// The status lines currently drawn at the bottom of the terminal.
+#[derive(Debug, Default)]
+struct LiveBlock {
+    rows: Vec<(String, String)>,
+    drawn: usize,
 }
 
 impl Console {
-    /// Colour only on a terminal and never in CI.
+    /// Live status lines and colour only on a terminal, never with CI=true or NO_COLOR.
     pub fn new(verbose: bool) -> Console {
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-        let colour =
-            std::io::stderr().is_terminal() && !ci && std::env::var_os("NO_COLOR").is_none();
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+        let live = std::io::stderr().is_terminal() && !ci && std::env::var_os("NO_COLOR").is_none();
         Console {
-            colour,
+            live,
             verbose,
-            out: Mutex::new(()),
+            state: Mutex::new(LiveBlock::default()),
         }
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, LiveBlock> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A message that stays: it ends the current live block.
     fn line(&self, text: &str) {
-        let _guard = self.out.lock();
+        let mut block = self.lock();
+        block.rows.clear();
+        block.drawn = 0;
         let mut err = std::io::stderr().lock();
-        if self.colour {
+        if self.live {
             let _ = writeln!(err, "\x1b[1;34mdockhand\x1b[0m {text}");
         } else {
             let _ = writeln!(err, "dockhand: {text}");
         }
+    }
+
+    /// A service's status changed.
+    fn status(&self, service: &str, text: &str) {
+        if !self.live {
+            self.line(&format!("{service}: {text}"));
+            return;
+        }
+        let mut block = self.lock();
+        match block.rows.iter_mut().find(|(s, _)| s == service) {
+            Some(row) => row.1 = text.to_string(),
+            None => block.rows.push((service.to_string(), text.to_string())),
+        }
+        let mut err = std::io::stderr().lock();
+        if block.drawn > 0 {
+            let _ = write!(err, "\x1b[{}A", block.drawn);
+        }
+        let width = block.rows.iter().map(|(s, _)| s.len()).max().unwrap_or(0);
+        for (s, t) in &block.rows {
+            let _ = writeln!(err, "\x1b[2K\x1b[1;34mdockhand\x1b[0m {s:<width$}  {t}");
+        }
+        block.drawn = block.rows.len();
+    }
+
+    fn output(&self, service: &str, line: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{service} | {line}");
     }
 }
 
@@ -98,28 +144,35 @@ impl Reporter for Console {
     fn event(&self, event: Event<'_>) {
         match event {
             Event::Building { service, image } => {
-                self.line(&format!("{service}: building {image}"))
+                self.status(service, &format!("building {image}"))
             }
             Event::BuildOutput { service, line } => {
                 if self.verbose {
                     self.line(&format!("{service}: {line}"));
                 }
             }
-            Event::Starting { service } => self.line(&format!("{service}: starting")),
-            Event::Started { .. } => {}
-            Event::Ready { service, elapsed } => self.line(&format!(
-                "{service}: ready in {:.1}s",
-                elapsed.as_secs_f64()
-            )),
-            Event::Failed { service, reason } => self.line(&format!("{service}: failed: {reason}")),
+            Event::Built {
+                service,
+                image,
+                elapsed,
+            } => self.status(
+                service,
+                &format!("built {image} in {:.1}s", elapsed.as_secs_f64()),
+            ),
+            Event::Starting { service } => self.status(service, "starting"),
+            Event::Started { service } => {
+                if self.live {
+                    self.status(service, "started, waiting until ready");
+                }
+            }
+            Event::Ready { service, elapsed } => {
+                self.status(service, &format!("ready in {:.1}s", elapsed.as_secs_f64()))
+            }
+            Event::Failed { service, reason } => self.status(service, &format!("failed: {reason}")),
             Event::TestStarted { service, container } => self.line(&format!(
                 "{service}: running the test command in {container}"
             )),
-            Event::Output { service, line } => {
-                let _guard = self.out.lock();
-                let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{service} | {line}");
-            }
+            Event::Output { service, line } => self.output(service, line),
             Event::Warning { message } => self.line(&format!("warning: {message}")),
             Event::Note { message } => self.line(message),
             Event::TearingDown { project } => self.line(&format!("tearing down {project}")),

@@ -9,7 +9,9 @@ use tokio::io::AsyncWriteExt;
 
 use super::error::RunError;
 use super::events::{Event, Reporter};
-use super::up::{SetupOutcome, SetupRecord, Stop, create_resources, prepare_images, start_services};
+use super::up::{
+    SetupOutcome, SetupRecord, Stop, create_resources, prepare_images, start_services,
+};
 use crate::cleanup::teardown_run;
 use crate::compose::{self, LoadOptions, Project};
 use crate::engine::Engine;

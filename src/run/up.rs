@@ -107,12 +107,18 @@ pub async fn prepare_images(
                         ),
                     });
                 }
+                let t0 = Instant::now();
                 reporter.event(Event::Building { service: &sp.name, image });
                 engine
                     .build(&sp.name, image, build, |line| {
                         reporter.event(Event::BuildOutput { service: &sp.name, line })
                     })
                     .await?;
+                reporter.event(Event::Built {
+                    service: &sp.name,
+                    image,
+                    elapsed: t0.elapsed(),
+                });
             }
             None => {
                 if !engine.image_exists(image).await? {

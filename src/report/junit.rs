@@ -583,6 +583,33 @@ mod tests {
     }
 
     #[test]
+    fn huge_setup_detail_is_cut_without_a_log_path() {
+        let mut detail = "2026-11-27 LOG: checkpoint starting\n".repeat(SYSTEM_OUT_LIMIT / 20);
+        detail.push_str("FATAL: last log line\n");
+        let text = output_text(detail.as_bytes(), None, None);
+        let (first, rest) = text.split_once('\n').unwrap_or_default();
+        assert_eq!(
+            first,
+            format!(
+                "[output cut: showing the last {} of {} bytes]",
+                rest.len(),
+                detail.len()
+            )
+        );
+        assert!(rest.len() <= SYSTEM_OUT_LIMIT);
+        assert!(rest.starts_with("2026-11-27 LOG"), "starts at a whole line");
+        assert!(rest.ends_with("checkpoint starting\nFATAL: last log line\n"));
+    }
+
+    #[test]
+    fn failure_body_shows_the_last_lines_only() {
+        let output: String = (1..=100).map(|i| format!("line {i}\n\n")).collect();
+        let body = last_lines(output.as_bytes(), FAILURE_BODY_LINES);
+        let expected: Vec<String> = (71..=100).map(|i| format!("line {i}")).collect();
+        assert_eq!(body, expected.join("\n"));
+    }
+
+    #[test]
     fn write_creates_folders_and_replaces_atomically() {
         let dir = tempfile::tempdir().expect("temporary folder");
         let path = dir.path().join("reports/nested/junit.xml");

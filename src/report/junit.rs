@@ -547,6 +547,33 @@ mod tests {
     }
 
     #[test]
+    fn every_byte_value_gives_a_valid_document() {
+        let bytes: Vec<u8> = (0..=255u8).chain(0..=255u8).collect();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let all_chars: String = (0..0x3000u32)
+            .chain([0xD7FF, 0xE000, 0xFFFD, 0xFFFE, 0xFFFF, 0x10000, 0x10FFFF])
+            .filter_map(char::from_u32)
+            .collect();
+        let mut report = report(
+            vec![SetupCase {
+                service: all_chars.clone(),
+                duration: Duration::from_secs(1),
+                outcome: SetupOutcome::Error {
+                    message: all_chars.clone(),
+                    detail: all_chars.clone(),
+                },
+            }],
+            ran(1, &bytes),
+        );
+        report.properties.push((text.clone(), all_chars.clone()));
+        if let TestStep::Ran(case) = &mut report.test {
+            case.command = text;
+            case.verdict.reason = all_chars;
+        }
+        assert_valid(&report);
+    }
+
+    #[test]
     fn huge_output_is_cut_to_its_tail() {
         let mut tail = OutputTail::new(3 * SYSTEM_OUT_LIMIT);
         let line = b"0123456789 some test output line\n";

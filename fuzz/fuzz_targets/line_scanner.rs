@@ -5,7 +5,7 @@
 use dockhand::verdict::{CUT_NOTE, LineScanner, clean_line};
 use libfuzzer_sys::fuzz_target;
 
-/// Input layout: `[max_line selector, chunk count, chunk lengths..., output...]`.
+// Input layout: `[max_line selector, chunk count, chunk lengths..., output...]`.
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
         return;

@@ -1,4 +1,8 @@
 //! JUnit XML for CI servers (Jenkins schema): rendering and atomic writing.
+//!
+//! The XML is written by hand rather than with quick-junit 0.8: that crate puts a `skipped`
+//! attribute on `<testsuites>`, which the Jenkins schema rejects, and lets U+FFFE/U+FFFF
+//! through, which no XML parser accepts.
 
 use std::fmt::Write as _;
 use std::io::Write as _;

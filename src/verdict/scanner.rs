@@ -128,12 +128,12 @@ impl LineScanner {
     }
 
     fn end_line(&mut self, on_line: &mut impl FnMut(&str)) {
-        let raw = trim_line_end(&self.partial);
-        let mut printed = String::from_utf8_lossy(raw).into_owned();
+        let printed = String::from_utf8_lossy(trim_line_end(&self.partial));
         if self.cut {
-            printed.push_str(CUT_NOTE);
+            on_line(&format!("{printed}{CUT_NOTE}"));
+        } else {
+            on_line(&printed);
         }
-        on_line(&printed);
 
         self.stripped.clear();
         strip_ansi_into(&self.partial, &mut self.stripped);

@@ -37,6 +37,55 @@ const FAILURE_BODY_LINES: usize = 30;
 /// zone suffix (`2026-11-27T08:23:45`), the format Ant and Jenkins use.
 ///
 /// Nothing is masked here; see [`Masker::mask_report`](super::Masker::mask_report).
+///
+/// ```no_run
+/// use std::path::Path;
+/// use std::time::{Duration, SystemTime};
+///
+/// use dockhand::report::{
+///     Masker, OutputTail, RunReport, SetupCase, SetupOutcome, TestCase, TestStep,
+///     write_junit_atomic,
+/// };
+/// use dockhand::verdict::{LineScanner, MarkerPolicy, judge};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let started = SystemTime::now();
+/// let mut scanner = LineScanner::default();
+/// let mut output = OutputTail::default();
+/// for chunk in [&b"12 passed\nResult: SUC"[..], b"CESS!\n"] {
+///     output.push(chunk);
+///     scanner.push(chunk, |line| println!("app | {line}"));
+/// }
+/// scanner.finish(|line| println!("app | {line}"));
+/// let verdict = judge(0, scanner.last_line(), &MarkerPolicy::default());
+///
+/// let mut report = RunReport {
+///     project: "shop".into(),
+///     started,
+///     duration: Duration::from_secs(42),
+///     image: Some("registry.example/shop".into()),
+///     tag: Some("1.4.2".into()),
+///     properties: vec![],
+///     setup: vec![SetupCase {
+///         service: "postgres".into(),
+///         duration: Duration::from_secs(3),
+///         outcome: SetupOutcome::Ok,
+///     }],
+///     test: TestStep::Ran(TestCase {
+///         command: "make test".into(),
+///         duration: Duration::from_secs(30),
+///         verdict,
+///         output,
+///         output_log: Some("target/dockhand/test.log".into()),
+///     }),
+/// };
+/// let mut masker = Masker::new(["DATABASE_URL"]);
+/// masker.add_env([("POSTGRES_PASSWORD", "hunter22")]);
+/// masker.mask_report(&mut report);
+/// write_junit_atomic(Path::new("target/junit/dockhand.xml"), &report)?;
+/// # Ok(())
+/// # }
+/// ```
 pub fn render_junit(report: &RunReport) -> String {
     let setup_errors = report
         .setup

@@ -7,7 +7,9 @@ use thiserror::Error;
 /// Matching is done on the last non-empty line of the output only (never anywhere else), after
 /// escape sequences and trailing spaces, tabs and `\r` are removed: that line must **equal** the
 /// marker. Leading whitespace is not allowed, and text after the marker makes it a different
-/// line, so `Result: SUCCESS! (3 skipped)` is no marker.
+/// line, so `Result: SUCCESS! (3 skipped)` is no marker. A `\r` inside the line is kept: a
+/// progress display that a terminal would show overwritten by the marker (`50%\rResult:
+/// SUCCESS!`) does not count, so print the marker on a line of its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Markers {
     /// The line that says the tests passed; default `Result: SUCCESS!`.
@@ -158,6 +160,10 @@ mod tests {
             MarkerFound::Missing
         );
         assert_eq!(markers.classify("result: success!"), MarkerFound::Missing);
+        assert_eq!(
+            markers.classify("50%\rResult: SUCCESS!"),
+            MarkerFound::Missing
+        );
     }
 
     #[test]

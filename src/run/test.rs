@@ -146,6 +146,15 @@ pub async fn run_test(
             tag: settings.tag.clone(),
         },
     );
+    let app = &plan.services[&settings.service];
+    if app.build.is_none() && !app.tag_is_explicit {
+        reporter.event(Event::Warning {
+            message: &format!(
+                "service {} runs {}: a tag another build or pull can move; pin it to a version, commit or build number",
+                settings.service, app.container.image
+            ),
+        });
+    }
     let engine = Engine::connect().await?;
 
     let artifacts = settings

@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod events;
+pub mod fault;
 pub mod junit;
 pub mod signal;
 pub mod stack;

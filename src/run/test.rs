@@ -8,6 +8,7 @@ use futures_util::{FutureExt, StreamExt};
 use tokio::io::AsyncWriteExt;
 
 use super::error::RunError;
+use super::fault;
 use super::events::{Event, Reporter};
 use super::up::{
     SetupOutcome, SetupRecord, Stop, create_resources, prepare_images, start_services,
@@ -254,6 +255,7 @@ async fn run_stack(
         start_services(engine, plan, deps, settings.ready_timeout, reporter, stop).await;
     record.setup = started.setup.clone();
     result?;
+    fault::inject("after-up");
     if stop.is_stopped() {
         return Err(stop.stopped_error());
     }

@@ -85,7 +85,7 @@ impl LineScanner {
     /// Feeds the next chunk of output; calls `on_line` for each line it completes.
     pub fn push(&mut self, chunk: &[u8], mut on_line: impl FnMut(&str)) {
         let mut rest = chunk;
-        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+        while let Some(end) = memchr::memchr(b'\n', rest) {
             self.take(&rest[..end]);
             self.end_line(&mut on_line);
             rest = &rest[end + 1..];

@@ -1,5 +1,11 @@
-//! Teardown by label: what a run created is found on the engine, never remembered.
+//! Teardown by label, the reaper for owners killed outright, and the sweep of abandoned runs:
+//! what a run created is found on the engine, never remembered.
 
+pub mod owner;
+pub mod reaper;
+pub mod sweep;
 pub mod teardown;
 
+pub use reaper::Reaper;
+pub use sweep::{RunOwner, sweep};
 pub use teardown::{Removed, teardown, teardown_run};

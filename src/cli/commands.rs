@@ -29,6 +29,8 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Down(args) => down(args).await,
         Command::Ps => ps().await,
         Command::Config(args) => config(args),
+        Command::Prune => prune().await,
+        Command::Reap { run } => return crate::cleanup::reaper::run(&run).await,
     };
     match result {
         Ok(code) => code,
@@ -113,6 +115,7 @@ fn test_settings(args: &TestArgs) -> Result<TestSettings, RunError> {
         keep_host_ports: args.keep_host_ports,
         ready_timeout: Duration::from_secs(args.ready_timeout),
         timeout: args.timeout.map(Duration::from_secs),
+        reaper: std::env::current_exe().ok(),
     })
 }
 
@@ -250,6 +253,25 @@ async fn ps() -> Result<i32, RunError> {
             c.state.map(|s| s.to_string()).unwrap_or_default(),
             ports.join(","),
             owner
+        );
+    }
+    Ok(exit::PASS)
+}
+
+async fn prune() -> Result<i32, RunError> {
+    let engine = Engine::connect().await?;
+    let swept = crate::cleanup::sweep(&engine).await?;
+    if swept.is_empty() {
+        eprintln!("dockhand: no abandoned runs on the engine");
+    }
+    for (run, removed) in swept {
+        eprintln!(
+            "dockhand: removed {} (owner pid {} gone): {} containers, {} networks, {} volumes",
+            run.project,
+            run.pid.map(|p| p.to_string()).unwrap_or_default(),
+            removed.containers,
+            removed.networks,
+            removed.volumes
         );
     }
     Ok(exit::PASS)

@@ -27,6 +27,14 @@ pub enum Command {
     Ps,
     /// Print the fully resolved compose project.
     Config(ConfigArgs),
+    /// Remove what runs whose dockhand process is gone left on the engine.
+    Prune,
+    /// Remove run RUN's resources once standard input closes (started by dockhand itself).
+    #[command(name = "__reap", hide = true)]
+    Reap {
+        #[arg(long)]
+        run: String,
+    },
 }
 
 /// Where the compose project comes from.

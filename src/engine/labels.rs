@@ -13,6 +13,9 @@ pub const VOLUME: &str = "com.docker.compose.volume";
 pub const RUN: &str = "io.dockhand.run";
 /// Process id of the dockhand process that owns the run.
 pub const OWNER_PID: &str = "io.dockhand.owner-pid";
+/// Start time of the owner process (clock ticks since boot), so a reused pid is not mistaken
+/// for the owner.
+pub const OWNER_START: &str = "io.dockhand.owner-start";
 /// Host name of the machine that process runs on (a pid means nothing elsewhere).
 pub const OWNER_HOST: &str = "io.dockhand.owner-host";
 /// Set on every resource dockhand creates, whatever the run.

@@ -19,6 +19,8 @@ pub struct RunIdentity {
     pub id: String,
     pub owner_pid: u32,
     pub owner_host: String,
+    /// The owner's start time in clock ticks since boot (see `cleanup::owner`).
+    pub owner_start: Option<u64>,
     /// The stack outlives its owner on purpose; only `dockhand down` removes it.
     pub keep: bool,
 }
@@ -30,9 +32,8 @@ impl RunIdentity {
         RunIdentity {
             id,
             owner_pid: std::process::id(),
-            owner_host: hostname::get()
-                .map(|h| h.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            owner_host: crate::cleanup::owner::this_host(),
+            owner_start: crate::cleanup::owner::start_time(std::process::id()),
             keep: false,
         }
     }
@@ -46,6 +47,9 @@ impl RunIdentity {
             (labels::OWNER_HOST.to_string(), self.owner_host.clone()),
             (labels::MANAGED.to_string(), "true".to_string()),
         ]);
+        if let Some(start) = self.owner_start {
+            labels.insert(labels::OWNER_START.to_string(), start.to_string());
+        }
         if self.keep {
             labels.insert(labels::KEEP.to_string(), "true".to_string());
         }

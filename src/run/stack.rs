@@ -136,6 +136,7 @@ impl StackBuilder {
             },
         );
         let engine = Engine::connect().await?;
+        super::test::sweep_abandoned(&engine, reporter).await;
         let mut stack = Stack {
             engine,
             plan,

@@ -13,7 +13,7 @@ use super::events::{Event, Reporter};
 use super::up::{
     SetupOutcome, SetupRecord, Stop, create_resources, prepare_images, start_services,
 };
-use crate::cleanup::teardown_run;
+use crate::cleanup::{Reaper, sweep, teardown_run};
 use crate::compose::{self, LoadOptions, Project};
 use crate::engine::Engine;
 use crate::plan::graph::Graph;
@@ -41,6 +41,9 @@ pub struct TestSettings {
     pub ready_timeout: Duration,
     /// The whole run, bring-up included.
     pub timeout: Option<Duration>,
+    /// The dockhand binary to start as this run's reaper (the CLI sets it; the library cannot,
+    /// its executable being the user's test binary).
+    pub reaper: Option<PathBuf>,
 }
 
 /// The test command's run, for reports.
@@ -137,9 +140,11 @@ pub async fn run_test(
     }
     let mut wanted = deps.clone();
     wanted.push(settings.service.clone());
+    let mut run = RunIdentity::new();
+    run.keep = settings.keep;
     let plan = StackPlan::new(
         &project,
-        RunIdentity::new(),
+        run,
         &PlanOptions {
             services: wanted,
             keep_host_ports: settings.keep_host_ports,
@@ -157,6 +162,15 @@ pub async fn run_test(
         });
     }
     let engine = Engine::connect().await?;
+    sweep_abandoned(&engine, reporter).await;
+    let reaper = match &settings.reaper {
+        Some(exe) => Some(Reaper::spawn(exe, &plan.run.id).map_err(|source| RunError::Write {
+            what: "the reaper process",
+            path: exe.display().to_string(),
+            source,
+        })?),
+        None => None,
+    };
 
     let artifacts = settings
         .artifacts
@@ -208,6 +222,9 @@ pub async fn run_test(
     // Logs first (the containers are about to go), then the stack.
     save_logs(&engine, &plan, &artifacts).await;
     if settings.keep {
+        if let Some(r) = reaper {
+            r.keep();
+        }
         reporter.event(Event::Note {
             message: &format!(
                 "--keep: the stack {} is still up; remove it with `dockhand down -p {}`",
@@ -219,6 +236,7 @@ pub async fn run_test(
             project: &plan.project,
         });
         teardown_run(&engine, &plan.run.id).await?;
+        drop(reaper);
     }
 
     let result = match result {
@@ -390,4 +408,23 @@ async fn save_logs(engine: &Engine, plan: &StackPlan, dir: &Path) {
         })
     });
     futures_util::future::join_all(saves).await;
+}
+
+/// Removes what runs whose owner died left behind, saying so; a failure here only warns.
+pub async fn sweep_abandoned(engine: &Engine, reporter: &dyn Reporter) {
+    match sweep(engine).await {
+        Ok(swept) => {
+            for (run, removed) in swept {
+                reporter.event(Event::Note {
+                    message: &format!(
+                        "removed {} left by a dockhand process that is gone ({} containers, {} networks, {} volumes)",
+                        run.project, removed.containers, removed.networks, removed.volumes
+                    ),
+                });
+            }
+        }
+        Err(e) => reporter.event(Event::Warning {
+            message: &format!("could not sweep abandoned runs: {e}"),
+        }),
+    }
 }

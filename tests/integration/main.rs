@@ -7,4 +7,5 @@ mod bad_input;
 mod library;
 mod signals;
 mod support;
+mod sweep;
 mod test_command;

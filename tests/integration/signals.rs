@@ -67,6 +67,13 @@ async fn interrupt(
         seen.push_str(&line);
         seen.push('\n');
     }
+    if signal == "KILL" {
+        // Nobody tears down in-process after SIGKILL: the reaper must, within 10 seconds.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !leftovers(&project).await.is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
     assert_clean(&project).await;
     (code, seen)
 }
@@ -121,4 +128,18 @@ async fn sigterm_during_test_command_tears_down() {
     )
     .await;
     assert_eq!(code, Some(143), "{out}");
+}
+
+#[tokio::test]
+async fn sigkill_during_bring_up_is_cleaned_by_the_reaper() {
+    let (code, out) = interrupt("kill-up", "tests/stacks/unhealthy.yml", &["true"], "stuck: starting", "KILL").await;
+    assert_eq!(code, None, "killed by a signal, no exit code: {out}");
+}
+
+#[tokio::test]
+async fn sigkill_during_test_command_is_cleaned_by_the_reaper() {
+    let (code, out) =
+        interrupt("kill-test", "tests/stacks/basic.yml", &["sh", "-c", "echo test-begins; sleep 60"], "test-begins", "KILL")
+            .await;
+    assert_eq!(code, None, "killed by a signal, no exit code: {out}");
 }

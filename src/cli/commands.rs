@@ -53,6 +53,17 @@ pub fn report_error(e: &RunError) {
         text.push_str(&format!("\n  caused by: {s}"));
         source = s.source();
     }
+    if let RunError::Dependency(ready) = e
+        && let Some(tail) = ready.log_tail().filter(|t| !t.trim().is_empty())
+    {
+        text.push_str(&format!(
+            "\nlast {} lines of its log:",
+            crate::ready::health::LOG_TAIL_LINES
+        ));
+        for line in tail.lines() {
+            text.push_str(&format!("\n  | {line}"));
+        }
+    }
     eprintln!("{text}");
 }
 

@@ -537,3 +537,209 @@ impl fmt::Display for StackPlan {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::compose::{LoadOptions, load_from_str};
+
+    fn project(yaml: &str) -> Project {
+        let opts = LoadOptions {
+            working_dir: Some("/work/app".into()),
+            environment: Some(HashMap::new()),
+            ..Default::default()
+        };
+        load_from_str("compose.yml", yaml, &opts).expect("valid compose file")
+    }
+
+    fn run() -> RunIdentity {
+        RunIdentity {
+            id: "abcd1234".into(),
+            owner_pid: 42,
+            owner_host: "ci-7".into(),
+            owner_start: Some(99),
+            keep: false,
+        }
+    }
+
+    const STACK: &str = r#"
+name: shop
+services:
+  app:
+    build: .
+    depends_on: [db]
+    links: ["db:database"]
+    environment:
+      FROM_FILE: "1"
+      UNSET:
+  db:
+    image: postgres:15
+    container_name: the-db
+    ports: ["5432:5432", "127.0.0.1:8080:80/udp"]
+    volumes: ["data:/var/lib/postgresql/data"]
+    networks:
+      back:
+        aliases: [pg]
+networks:
+  back:
+  unused:
+volumes:
+  data:
+"#;
+
+    #[test]
+    fn names_carry_the_run_suffix() {
+        let plan = StackPlan::new(&project(STACK), run(), &PlanOptions::default());
+        assert_eq!(plan.project, "shop-abcd1234");
+        assert_eq!(plan.base_project, "shop");
+        assert_eq!(plan.services["app"].container.name, "shop-abcd1234-app-1");
+        // A container_name is global: the run's suffix keeps parallel runs apart.
+        assert_eq!(plan.services["db"].container.name, "the-db-abcd1234");
+        let nets: Vec<&str> = plan.networks.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(nets, ["shop-abcd1234_back", "shop-abcd1234_default"]);
+        assert_eq!(plan.volumes[0].name, "shop-abcd1234_data");
+        assert_eq!(
+            plan.services["db"].container.mounts[0].source.as_deref(),
+            Some("shop-abcd1234_data")
+        );
+    }
+
+    #[test]
+    fn every_resource_carries_compose_and_run_labels() {
+        let plan = StackPlan::new(&project(STACK), run(), &PlanOptions::default());
+        let l = &plan.services["db"].container.labels;
+        assert_eq!(l[labels::PROJECT], "shop-abcd1234");
+        assert_eq!(l[labels::SERVICE], "db");
+        assert_eq!(l[labels::ONEOFF], "False");
+        assert_eq!(l[labels::CONTAINER_NUMBER], "1");
+        assert_eq!(l[labels::CONFIG_HASH].len(), 64);
+        assert_eq!(l[labels::RUN], "abcd1234");
+        assert_eq!(l[labels::OWNER_PID], "42");
+        assert_eq!(l[labels::OWNER_START], "99");
+        assert_eq!(l[labels::OWNER_HOST], "ci-7");
+        assert!(!l.contains_key(labels::KEEP));
+        for n in &plan.networks {
+            assert_eq!(n.labels[labels::RUN], "abcd1234");
+            assert_eq!(n.labels[labels::NETWORK], n.key);
+        }
+        assert_eq!(plan.volumes[0].labels[labels::VOLUME], "data");
+    }
+
+    #[test]
+    fn aliases_come_from_service_names_links_and_the_file() {
+        let plan = StackPlan::new(&project(STACK), run(), &PlanOptions::default());
+        let db = &plan.services["db"].container;
+        assert_eq!(db.endpoints.len(), 1);
+        assert_eq!(db.endpoints[0].network, "shop-abcd1234_back");
+        assert_eq!(db.endpoints[0].aliases, ["db", "pg", "database", "the-db"]);
+    }
+
+    #[test]
+    fn fixed_host_ports_become_ephemeral_unless_kept() {
+        let plan = StackPlan::new(&project(STACK), run(), &PlanOptions::default());
+        let ports = &plan.services["db"].container.ports;
+        assert!(ports.iter().all(|p| p.published.is_none()), "{ports:?}");
+        assert_eq!(ports[1].host_ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!(ports[1].protocol, "udp");
+        let kept = StackPlan::new(
+            &project(STACK),
+            run(),
+            &PlanOptions {
+                keep_host_ports: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            kept.services["db"].container.ports[0].published.as_deref(),
+            Some("5432")
+        );
+    }
+
+    #[test]
+    fn only_selected_services_and_what_they_use() {
+        let opts = PlanOptions {
+            services: vec!["app".into()],
+            ..Default::default()
+        };
+        let plan = StackPlan::new(&project(STACK), run(), &opts);
+        assert_eq!(plan.services.keys().collect::<Vec<_>>(), ["app"]);
+        assert_eq!(plan.networks.len(), 1);
+        assert_eq!(plan.networks[0].key, "default");
+        assert!(plan.volumes.is_empty());
+    }
+
+    #[test]
+    fn environment_leaves_out_unset_bare_keys() {
+        let plan = StackPlan::new(&project(STACK), run(), &PlanOptions::default());
+        assert_eq!(plan.services["app"].container.env, ["FROM_FILE=1"]);
+    }
+
+    #[test]
+    fn image_tags() {
+        let p = project(STACK);
+        let app = &p.services["app"];
+        let db = &p.services["db"];
+        assert_eq!(
+            image_reference("shop", app, None),
+            ("shop-app:latest".into(), false)
+        );
+        assert_eq!(
+            image_reference("shop", app, Some("9f1c2e")),
+            ("shop-app:9f1c2e".into(), true)
+        );
+        // --tag applies to built images only; a pulled image keeps its own tag.
+        assert_eq!(
+            image_reference("shop", db, Some("9f1c2e")),
+            ("postgres:15".into(), true)
+        );
+        assert_eq!(
+            split_tag("registry:5000/team/app"),
+            ("registry:5000/team/app".into(), None)
+        );
+        assert_eq!(
+            split_tag("registry:5000/app:1.2"),
+            ("registry:5000/app".into(), Some("1.2".into()))
+        );
+        assert_eq!(split_tag("app@sha256:abc"), ("app".into(), None));
+    }
+
+    #[test]
+    fn project_names_are_normalized_like_compose() {
+        assert_eq!(normalize_project_name("My App.v2"), "myappv2");
+        assert_eq!(normalize_project_name("__x"), "x");
+        assert_eq!(normalize_project_name("!!!"), "dockhand");
+    }
+
+    #[test]
+    fn one_off_containers_run_the_given_command_with_overrides() {
+        let plan = StackPlan::new(&project(STACK), run(), &PlanOptions::default());
+        let spec = plan
+            .one_off(
+                "app",
+                Some(vec!["/test.sh".into()]),
+                &[("FROM_FILE".into(), "2".into()), ("X".into(), "y".into())],
+            )
+            .unwrap();
+        assert!(spec.name.starts_with("shop-abcd1234-app-run-"));
+        assert_eq!(spec.command, Some(vec!["/test.sh".to_string()]));
+        assert_eq!(spec.env, ["FROM_FILE=2", "X=y"]);
+        assert_eq!(spec.labels[labels::ONEOFF], "True");
+        assert!(spec.endpoints.iter().all(|e| e.aliases.is_empty()));
+        assert!(plan.one_off("nope", None, &[]).is_none());
+    }
+
+    #[test]
+    fn plan_renders_as_text() {
+        let plan = StackPlan::new(&project(STACK), run(), &PlanOptions::default());
+        let text = plan.to_string();
+        assert!(text.contains("create network shop-abcd1234_back"), "{text}");
+        assert!(text.contains("create volume shop-abcd1234_data"), "{text}");
+        assert!(text.contains("build shop-app:latest for app"), "{text}");
+        assert!(
+            text.contains("start shop-abcd1234-app-1 (shop-app:latest) after db"),
+            "{text}"
+        );
+    }
+}

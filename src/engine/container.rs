@@ -257,3 +257,93 @@ impl Engine {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::compose::{Port, Service, ServiceVolume};
+    use crate::plan::stack::Endpoint;
+
+    fn spec() -> ContainerSpec {
+        ContainerSpec {
+            name: "p-db-1".into(),
+            service: "db".into(),
+            image: "postgres:15".into(),
+            command: Some(vec!["postgres".into()]),
+            env: vec!["A=1".into()],
+            labels: BTreeMap::from([("k".into(), "v".into())]),
+            endpoints: vec![Endpoint {
+                network: "p_default".into(),
+                aliases: vec!["db".into()],
+                ipv4_address: None,
+            }],
+            mounts: vec![ServiceVolume {
+                kind: VolumeKind::Volume,
+                source: Some("p_data".into()),
+                target: "/data".into(),
+                read_only: true,
+                bind_create_host_path: None,
+                bind_propagation: None,
+                volume_nocopy: None,
+                volume_subpath: None,
+                tmpfs_size: None,
+                tmpfs_mode: None,
+            }],
+            ports: vec![Port {
+                target: 5432,
+                protocol: "tcp".into(),
+                ..Default::default()
+            }],
+            publish_all: true,
+            config: Service {
+                tmpfs: vec!["/run:size=64m".into()],
+                healthcheck: Some(Healthcheck {
+                    test: Some(vec!["CMD-SHELL".into(), "pg_isready".into()]),
+                    interval: Some(Duration::from_millis(1500)),
+                    retries: Some(5),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn create_body_carries_the_spec() {
+        let body = create_body(&spec());
+        assert_eq!(body.image.as_deref(), Some("postgres:15"));
+        assert_eq!(body.env, Some(vec!["A=1".to_string()]));
+        assert_eq!(body.exposed_ports, Some(vec!["5432/tcp".to_string()]));
+        let host = body.host_config.unwrap();
+        let binding = &host.port_bindings.unwrap()["5432/tcp"].clone().unwrap()[0];
+        // Ephemeral and on loopback unless the file says otherwise.
+        assert_eq!(binding.host_ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!(binding.host_port.as_deref(), Some(""));
+        assert_eq!(host.publish_all_ports, Some(true));
+        assert_eq!(host.network_mode.as_deref(), Some("p_default"));
+        assert_eq!(host.tmpfs.unwrap()["/run"], "size=64m");
+        let mount = &host.mounts.unwrap()[0];
+        assert_eq!(mount.typ, Some(MountType::VOLUME));
+        assert_eq!(mount.read_only, Some(true));
+        let hc = body.healthcheck.unwrap();
+        assert_eq!(hc.interval, Some(1_500_000_000));
+        assert_eq!(hc.retries, Some(5));
+        let eps = body.networking_config.unwrap().endpoints_config.unwrap();
+        assert_eq!(eps["p_default"].aliases, Some(vec!["db".to_string()]));
+    }
+
+    #[test]
+    fn healthcheck_disable_and_image_default() {
+        let off = Healthcheck {
+            disable: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            health_config(&off).unwrap().test,
+            Some(vec!["NONE".to_string()])
+        );
+        assert_eq!(health_config(&Healthcheck::default()), None);
+    }
+}

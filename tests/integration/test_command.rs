@@ -305,3 +305,34 @@ async fn missing_image_names_service_and_image() {
     assert!(r.stderr.contains("service ghost"), "{}", r.stderr);
     let _ = r.project;
 }
+
+#[tokio::test]
+async fn completed_dependency_volume_and_link_alias() {
+    let r = run_test(
+        "order",
+        "tests/stacks/order.yml",
+        &[],
+        &sh("cat /shared/done && redis-cli -h kv ping && echo 'Result: SUCCESS!'"),
+    )
+    .await;
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("app | schema v42"), "{}", r.stdout);
+    assert!(r.stdout.contains("app | PONG"), "{}", r.stdout);
+    for service in ["migrate", "worker", "cache"] {
+        assert!(r.junit.contains(&format!("name=\"{service}\"")), "{}", r.junit);
+    }
+}
+
+#[tokio::test]
+async fn failed_one_shot_dependency_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("compose.yml");
+    let text = std::fs::read_to_string(root().join("tests/stacks/order.yml"))
+        .unwrap()
+        .replace("echo 'schema v42' > /shared/done", "echo 'migration 7 failed' >&2; exit 5");
+    std::fs::write(&file, text).unwrap();
+    let r = run_test("order-fail", file.to_str().unwrap(), &[], &sh("echo 'Result: SUCCESS!'")).await;
+    assert_eq!(r.code, Some(3), "{}", r.stderr);
+    assert!(r.stderr.contains("migrate exited with code 5"), "{}", r.stderr);
+    assert!(r.stderr.contains("migration 7 failed"), "{}", r.stderr);
+}

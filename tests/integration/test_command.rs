@@ -336,3 +336,48 @@ async fn failed_one_shot_dependency_stops_the_run() {
     assert!(r.stderr.contains("migrate exited with code 5"), "{}", r.stderr);
     assert!(r.stderr.contains("migration 7 failed"), "{}", r.stderr);
 }
+
+#[tokio::test]
+async fn build_honours_dockerignore_args_and_target() {
+    let r = run_test(
+        "build",
+        "tests/stacks/build/compose.yml",
+        &["--tag", "t1"],
+        &sh("ls -a /ctx; cat /greeting /stage; echo 'Result: SUCCESS!'"),
+    )
+    .await;
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("app | keep.txt"), "{}", r.stdout);
+    assert!(!r.stdout.contains("secret.txt"), "ignored file was sent: {}", r.stdout);
+    assert!(!r.stdout.contains("app | logs"), "ignored folder was sent: {}", r.stdout);
+    assert!(r.stdout.contains("app | built-with-args"), "{}", r.stdout);
+    assert!(r.stdout.contains("app | test-stage"), "{}", r.stdout);
+    assert!(r.junit.contains("dockhand-build-test:t1"), "{}", r.junit);
+    assert!(!r.stderr.contains("warning"), "an explicit tag must not warn: {}", r.stderr);
+}
+
+#[tokio::test]
+async fn unpinned_build_tag_warns() {
+    let r = run_test("build-latest", "tests/stacks/build/compose.yml", &[], &sh("echo 'Result: SUCCESS!'")).await;
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stderr.contains("warning: service app builds dockhand-build-test:latest"), "{}", r.stderr);
+}
+
+#[tokio::test]
+async fn failing_build_is_an_infrastructure_error() {
+    let r = run_test(
+        "build-fail",
+        "tests/stacks/build/compose.yml",
+        &["--profile", "broken"],
+        &sh("echo 'Result: SUCCESS!'"),
+    )
+    .await;
+    // `--service app` does not depend on broken: it is not built.
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let project = unique("build-fail");
+    let out = dockhand(&["test", "-f", "tests/stacks/build/compose.yml", "-p", &project, "--service", "broken", "--", "true"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("error building image"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("service broken"), "{}", stderr(&out));
+    assert_clean(&project).await;
+}

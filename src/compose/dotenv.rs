@@ -90,22 +90,34 @@ pub fn parse(
         let lookup = |name: &str| env(name).or_else(|| vars.get(name).cloned());
         let value = match chars.get(i) {
             Some('\'') => {
+                // Literal text: only `\'` is an escape, for a quote inside the value.
                 i += 1;
-                let start = i;
-                while i < chars.len() && chars[i] != '\'' {
-                    if chars[i] == '\n' {
-                        line += 1;
+                let mut v = String::new();
+                loop {
+                    match chars.get(i) {
+                        None => {
+                            return Err(DotenvError {
+                                line: line_start,
+                                message: format!("unterminated single-quoted value for \"{key}\""),
+                            });
+                        }
+                        Some('\'') => {
+                            i += 1;
+                            break;
+                        }
+                        Some('\\') if chars.get(i + 1) == Some(&'\'') => {
+                            v.push('\'');
+                            i += 2;
+                        }
+                        Some(&c) => {
+                            if c == '\n' {
+                                line += 1;
+                            }
+                            v.push(c);
+                            i += 1;
+                        }
                     }
-                    i += 1;
                 }
-                if i >= chars.len() {
-                    return Err(DotenvError {
-                        line: line_start,
-                        message: format!("unterminated single-quoted value for \"{key}\""),
-                    });
-                }
-                let v: String = chars[start..i].iter().collect();
-                i += 1;
                 trailing(&chars, &mut i, &mut line, line_start, &key)?;
                 v
             }
@@ -261,11 +273,12 @@ mod tests {
 
     #[test]
     fn reads_the_usual_forms() {
-        let text = "# comment\nexport A=1\nB = two words # trailing\nC='single $A'\nD=\"dq \\\"x\\\"\\n$A\"\nE=${A}-${HOME}\nF=\"multi\nline\"\nG=\n";
+        let text = "# comment\nexport A=1\nB = two words # trailing\nC='single $A'\nQ='it\\'s'\nD=\"dq \\\"x\\\"\\n$A\"\nE=${A}-${HOME}\nF=\"multi\nline\"\nG=\n";
         let v = parse(text, &env).expect("parses");
         assert_eq!(v["A"], "1");
         assert_eq!(v["B"], "two words");
         assert_eq!(v["C"], "single $A");
+        assert_eq!(v["Q"], "it's");
         assert_eq!(v["D"], "dq \"x\"\n1");
         assert_eq!(v["E"], "1-/home/u");
         assert_eq!(v["F"], "multi\nline");

@@ -120,16 +120,20 @@ fn load_inputs(
     ctx.env = env.clone();
 
     let mut root = Node::new(Value::Map(Vec::new()), Pos::default());
+    let mut unreadable = false;
     for (path, text) in inputs {
-        if let Some(tree) = read_tree(&mut ctx, path, project_dir.clone(), text, &env) {
-            merge_root(&mut root, tree);
+        match read_tree(&mut ctx, path, project_dir.clone(), text, &env) {
+            Some(tree) => merge_root(&mut root, tree),
+            None => unreadable = true,
         }
     }
-    bail(&mut ctx)?;
+    // A file that is not even YAML makes every later check noise; other problems are all
+    // collected and reported together at the end.
+    if unreadable {
+        bail(&mut ctx)?;
+    }
     super::include::resolve_includes(&mut ctx, &mut root, &env, &mut Vec::new());
-    bail(&mut ctx)?;
     super::extends::resolve_extends(&mut ctx, &mut root, &env);
-    bail(&mut ctx)?;
     assemble(&mut ctx, opts, root, &env, &project_dir)
 }
 
@@ -316,6 +320,11 @@ fn assemble(
             .collect(),
         ..Project::default()
     };
+    for (k, v) in root.map().map(Vec::as_slice).unwrap_or(&[]) {
+        if k.name.starts_with("x-") {
+            project.extensions.insert(k.name.clone(), v.to_json());
+        }
+    }
     if root.get("version").is_some() {
         ctx.warn_once("the top-level `version` key is obsolete and ignored".into());
     }
@@ -396,13 +405,8 @@ fn assemble(
         );
     }
     for (k, v) in raw_services.map().map(Vec::as_slice).unwrap_or(&[]) {
+        // The schema check has reported it already.
         if !valid_service_name(&k.name) {
-            ctx.error_hint(
-                k.pos,
-                &format!("services.{}", k.name),
-                format!("invalid service name \"{}\"", k.name),
-                "service names use letters, digits, dots, dashes and underscores",
-            );
             continue;
         }
         // Whole-service problems point at the service's name.

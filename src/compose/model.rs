@@ -31,6 +31,9 @@ pub struct Project {
     /// The compose files read, in order.
     #[serde(skip)]
     pub files: Vec<PathBuf>,
+    /// Top-level `x-` extension fields, kept as written (after interpolation).
+    #[serde(flatten)]
+    pub extensions: IndexMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -119,6 +122,9 @@ pub struct Service {
     pub pull_policy: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart: Option<String>,
+    /// `x-` extension fields of the service, kept as written (after interpolation).
+    #[serde(flatten)]
+    pub extensions: IndexMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

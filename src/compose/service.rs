@@ -183,7 +183,9 @@ impl Ctx {
                     }
                 }
                 "extends" => {}
-                key if key.starts_with("x-") => {}
+                key if key.starts_with("x-") => {
+                    s.extensions.insert(key.to_string(), v.to_json());
+                }
                 key if IGNORED_SERVICE_KEYS.contains(&key) => {
                     self.warn_once(format!(
                         "service key `{key}` is accepted but not acted on by dockhand"
@@ -193,7 +195,12 @@ impl Ctx {
                 _ => {}
             }
         }
-        if s.image.is_none() && s.build.is_none() {
+        // Not when the service already has an error: a misspelt `image` or a broken `extends`
+        // would be said twice.
+        let prefix = format!("{path}.");
+        let already =
+            node.get("extends").is_some() || self.diags.iter().any(|d| d.path.starts_with(&prefix));
+        if s.image.is_none() && s.build.is_none() && !already {
             self.error_hint(
                 node.pos,
                 &path,

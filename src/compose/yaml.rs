@@ -106,6 +106,23 @@ impl Node {
             .map(|(_, v)| v)
     }
 
+    /// The value as JSON, scalars as strings (as they were written, after interpolation).
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.value {
+            Value::Null => serde_json::Value::Null,
+            Value::Scalar(s) => serde_json::Value::String(s.clone()),
+            Value::Seq(items) => {
+                serde_json::Value::Array(items.iter().map(Node::to_json).collect())
+            }
+            Value::Map(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.name.clone(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
     /// A word for error messages: "a string", "a mapping", ...
     pub fn kind_name(&self) -> &'static str {
         match self.value {

@@ -151,22 +151,29 @@ impl Engine {
         let mut stream =
             self.docker()
                 .build_image(opts.build(), None, Some(bollard::body_full(tar.into())));
+        // The last lines of build output, shown when the build fails.
+        let mut recent: std::collections::VecDeque<String> = std::collections::VecDeque::new();
+        let failed = |message: String, recent: &std::collections::VecDeque<String>| EngineError::Build {
+            service: service.to_string(),
+            image: image.to_string(),
+            message: message
+                .strip_prefix("Docker stream error: ")
+                .unwrap_or(&message)
+                .to_string(),
+            output: recent.iter().cloned().collect(),
+        };
         while let Some(item) = stream.next().await {
-            let info = item.map_err(|e| EngineError::Build {
-                service: service.to_string(),
-                image: image.to_string(),
-                message: e.to_string(),
-            })?;
+            let info = item.map_err(|e| failed(e.to_string(), &recent))?;
             if let Some(err) = info.error_detail.and_then(|d| d.message) {
-                return Err(EngineError::Build {
-                    service: service.to_string(),
-                    image: image.to_string(),
-                    message: err,
-                });
+                return Err(failed(err, &recent));
             }
             if let Some(s) = info.stream {
                 for line in s.lines().filter(|l| !l.trim().is_empty()) {
                     progress(line);
+                    if recent.len() == 20 {
+                        recent.pop_front();
+                    }
+                    recent.push_back(line.to_string());
                 }
             }
         }

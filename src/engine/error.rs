@@ -19,11 +19,13 @@ pub enum EngineError {
         #[source]
         source: bollard::errors::Error,
     },
-    #[error("error building image {image} for service {service}: {message}")]
+    #[error("could not build image {image} for service {service}: {message}{}", build_tail(.output))]
     Build {
         service: String,
         image: String,
         message: String,
+        /// The last lines the build printed.
+        output: Vec<String>,
     },
     #[error("error reading the build context {path} of service {service}")]
     BuildContext {
@@ -38,6 +40,18 @@ pub enum EngineError {
         #[source]
         source: bollard::errors::Error,
     },
+}
+
+fn build_tail(output: &[String]) -> String {
+    if output.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("\nlast lines of the build:");
+    for line in output {
+        s.push_str("\n  | ");
+        s.push_str(line);
+    }
+    s
 }
 
 impl EngineError {

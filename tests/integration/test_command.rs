@@ -377,7 +377,8 @@ async fn failing_build_is_an_infrastructure_error() {
     let project = unique("build-fail");
     let out = dockhand(&["test", "-f", "tests/stacks/build/compose.yml", "-p", &project, "--service", "broken", "--", "true"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains("error building image"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("could not build image"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("| compiling..."), "build output missing: {}", stderr(&out));
     assert!(stderr(&out).contains("service broken"), "{}", stderr(&out));
     assert_clean(&project).await;
 }

@@ -1,5 +1,7 @@
 //! Fuzzes the streaming line scanner: any chunking must give what one pass over the whole
 //! output gives.
+//!
+//! Run from `fuzz/` (no nightly needed): `RUSTC_BOOTSTRAP=1 cargo fuzz run line_scanner`.
 #![no_main]
 
 use dockhand::verdict::{CUT_NOTE, LineScanner, clean_line};

@@ -20,9 +20,12 @@ struct Extender<'a> {
 
 /// Replaces every service that has `extends` by its merged result.
 pub fn resolve_extends(ctx: &mut Ctx, root: &mut Node, env: &HashMap<String, String>) {
-    let Some(services) = root.get("services").filter(|s| s.map().is_some()).cloned() else {
+    let Some(slot) = root.get_mut("services").filter(|s| s.map().is_some()) else {
         return;
     };
+    // Taken out while resolving (bases are read from it), put back with the results.
+    let pos = slot.pos;
+    let mut services = std::mem::replace(slot, Node::new(Value::Null, pos));
     let mut ex = Extender {
         env,
         files: HashMap::new(),
@@ -32,23 +35,28 @@ pub fn resolve_extends(ctx: &mut Ctx, root: &mut Node, env: &HashMap<String, Str
     };
     let names: Vec<String> = services
         .map()
-        .map(|m| m.iter().map(|(k, _)| k.name.clone()).collect())
+        .map(|m| {
+            m.iter()
+                .filter(|(_, v)| v.get("extends").is_some())
+                .map(|(k, _)| k.name.clone())
+                .collect()
+        })
         .unwrap_or_default();
     let mut resolved = Vec::new();
     for name in names {
-        if services.get(&name).and_then(|s| s.get("extends")).is_none() {
-            continue;
-        }
         if let Some(n) = ex.resolve(ctx, Path::new(""), &services, &name) {
             resolved.push((name, n));
         }
     }
-    if let Some(target) = root.get_mut("services").and_then(Node::map_mut) {
+    if let Some(target) = services.map_mut() {
         for (name, node) in resolved {
             if let Some(slot) = target.iter_mut().find(|(k, _)| k.name == name) {
                 slot.1 = node;
             }
         }
+    }
+    if let Some(slot) = root.get_mut("services") {
+        *slot = services;
     }
 }
 

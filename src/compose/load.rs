@@ -2,6 +2,7 @@
 //! files, resolve `include` and `extends`, apply profiles, and check the result.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::context::{Ctx, join};
@@ -230,12 +231,18 @@ pub fn read_tree(
         );
         return None;
     }
-    interpolate_tree(ctx, &mut tree, "", env);
+    interpolate_tree(ctx, &mut tree, &mut String::new(), env);
     super::schema::check(ctx, &tree);
     Some(tree)
 }
 
-fn interpolate_tree(ctx: &mut Ctx, node: &mut Node, path: &str, env: &HashMap<String, String>) {
+/// `path` is a buffer holding the dotted path of `node`, grown and cut back while walking.
+fn interpolate_tree(
+    ctx: &mut Ctx,
+    node: &mut Node,
+    path: &mut String,
+    env: &HashMap<String, String>,
+) {
     match &mut node.value {
         Value::Scalar(s) => {
             if !s.contains('$') {
@@ -269,13 +276,22 @@ fn interpolate_tree(ctx: &mut Ctx, node: &mut Node, path: &str, env: &HashMap<St
             }
         }
         Value::Seq(items) => {
+            let len = path.len();
             for (i, item) in items.iter_mut().enumerate() {
-                interpolate_tree(ctx, item, &super::context::index(path, i), env);
+                let _ = write!(path, "[{i}]");
+                interpolate_tree(ctx, item, path, env);
+                path.truncate(len);
             }
         }
         Value::Map(entries) => {
+            let len = path.len();
             for (k, v) in entries.iter_mut() {
-                interpolate_tree(ctx, v, &join(path, &k.name), env);
+                if len > 0 {
+                    path.push('.');
+                }
+                path.push_str(&k.name);
+                interpolate_tree(ctx, v, path, env);
+                path.truncate(len);
             }
         }
         Value::Null => {}
@@ -382,7 +398,7 @@ fn assemble(
         opts.profiles.iter().cloned().collect()
     };
     let empty = Node::new(Value::Map(Vec::new()), Pos::default());
-    let raw_services = root.get("services").unwrap_or(&empty).clone();
+    let raw_services = root.get("services").unwrap_or(&empty);
     let all_names: Vec<String> = raw_services
         .map()
         .map(|m| m.iter().map(|(k, _)| k.name.clone()).collect())
@@ -410,9 +426,7 @@ fn assemble(
             continue;
         }
         // Whole-service problems point at the service's name.
-        let mut v = v.clone();
-        v.pos = k.pos;
-        let svc = ctx.service(&k.name, &v, &lookup);
+        let svc = ctx.service(&k.name, k.pos, v, &lookup);
         services.push(svc);
     }
     for svc in &services {
@@ -451,7 +465,7 @@ fn assemble(
         ctx.warn_once("top-level key `models` is accepted but not acted on by dockhand".into());
     }
     ctx.default_network(&mut project);
-    ctx.validate(&project, &raw_services, &disabled);
+    ctx.validate(&project, raw_services, &disabled);
     bail(ctx)?;
     project.warnings = std::mem::take(&mut ctx.warnings);
     Ok(project)

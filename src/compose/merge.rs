@@ -82,23 +82,23 @@ fn merge_entry(base: &mut Node, key: Key, value: Node, merge: fn(&mut Node, Node
 
 /// Removes `!reset` entries from a subtree that has nothing under it to reset.
 pub fn strip(mut node: Node) -> Node {
-    node.tag = MergeTag::None;
-    node.value = match node.value {
-        Value::Map(m) => Value::Map(
-            m.into_iter()
-                .filter(|(_, v)| v.tag != MergeTag::Reset)
-                .map(|(k, v)| (k, strip(v)))
-                .collect(),
-        ),
-        Value::Seq(s) => Value::Seq(
-            s.into_iter()
-                .filter(|v| v.tag != MergeTag::Reset)
-                .map(strip)
-                .collect(),
-        ),
-        other => other,
-    };
+    strip_in_place(&mut node);
     node
+}
+
+fn strip_in_place(node: &mut Node) {
+    node.tag = MergeTag::None;
+    match &mut node.value {
+        Value::Map(m) => {
+            m.retain(|(_, v)| v.tag != MergeTag::Reset);
+            m.iter_mut().for_each(|(_, v)| strip_in_place(v));
+        }
+        Value::Seq(s) => {
+            s.retain(|v| v.tag != MergeTag::Reset);
+            s.iter_mut().for_each(strip_in_place);
+        }
+        _ => {}
+    }
 }
 
 /// The default rule: mappings merged, sequences appended, anything else replaced.

@@ -5,12 +5,13 @@
 //! checked where the loader reads them, with the same positions.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use regex::Regex;
 use serde_json::Value as Json;
 
-use super::context::{Ctx, index, join};
+use super::context::{Ctx, join};
 use super::yaml::{Node, Value};
 
 const SPEC: &str = include_str!("compose-spec.json");
@@ -102,10 +103,18 @@ fn is_object_schema(s: &Json) -> bool {
 /// Reports every key the schema does not allow, at its position.
 pub fn check(ctx: &mut Ctx, root: &Node) {
     let Some(spec) = spec() else { return };
-    walk(ctx, root, &[spec], spec, "", 0);
+    walk(ctx, root, &[spec], spec, &mut String::new(), 0);
 }
 
-fn walk(ctx: &mut Ctx, node: &Node, schemas: &[&Json], root: &Json, path: &str, depth: usize) {
+/// `path` is a buffer holding the dotted path of `node`, grown and cut back while walking.
+fn walk(
+    ctx: &mut Ctx,
+    node: &Node,
+    schemas: &[&Json],
+    root: &Json,
+    path: &mut String,
+    depth: usize,
+) {
     if depth > 64 {
         return;
     }
@@ -158,11 +167,17 @@ fn walk(ctx: &mut Ctx, node: &Node, schemas: &[&Json], root: &Json, path: &str, 
                         }
                     }
                 }
-                let p = join(path, &k.name);
+                let len = path.len();
                 if !allowed {
+                    let p = join(path, &k.name);
                     unknown_key(ctx, k, &objects, &p, path);
                 } else if !free && !subs.is_empty() {
-                    walk(ctx, v, &subs, root, &p, depth + 1);
+                    if len > 0 {
+                        path.push('.');
+                    }
+                    path.push_str(&k.name);
+                    walk(ctx, v, &subs, root, path, depth + 1);
+                    path.truncate(len);
                 }
             }
         }
@@ -177,7 +192,10 @@ fn walk(ctx: &mut Ctx, node: &Node, schemas: &[&Json], root: &Json, path: &str, 
                 return;
             }
             for (i, item) in items.iter().enumerate() {
-                walk(ctx, item, &item_schemas, root, &index(path, i), depth + 1);
+                let len = path.len();
+                let _ = write!(path, "[{i}]");
+                walk(ctx, item, &item_schemas, root, path, depth + 1);
+                path.truncate(len);
             }
         }
         _ => {}

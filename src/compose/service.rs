@@ -65,10 +65,12 @@ pub const IGNORED_SERVICE_KEYS: &[&str] = &[
 ];
 
 impl Ctx {
-    /// Reads the service `name` from its (merged, extended) mapping.
+    /// Reads the service `name` from its (merged, extended) mapping; whole-service problems
+    /// point at `key_pos`, the service's name.
     pub fn service(
         &mut self,
         name: &str,
+        key_pos: super::diagnostic::Pos,
         node: &Node,
         project_env: &dyn Fn(&str) -> Option<String>,
     ) -> Service {
@@ -80,13 +82,13 @@ impl Ctx {
         let Some(entries) = node.map() else {
             if !node.is_null() {
                 self.error(
-                    node.pos,
+                    key_pos,
                     &path,
                     format!("a service must be a mapping, found {}", node.kind_name()),
                 );
             } else {
                 self.error(
-                    node.pos,
+                    key_pos,
                     &path,
                     "a service needs at least an image or a build section",
                 );
@@ -202,7 +204,7 @@ impl Ctx {
             node.get("extends").is_some() || self.diags.iter().any(|d| d.path.starts_with(&prefix));
         if s.image.is_none() && s.build.is_none() && !already {
             self.error_hint(
-                node.pos,
+                key_pos,
                 &path,
                 format!("service \"{name}\" has neither an image nor a build section"),
                 "add `image:` or `build:` to the service",

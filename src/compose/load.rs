@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::context::{Ctx, join};
+use super::context::Ctx;
 use super::diagnostic::{LoadError, Pos};
 use super::interpolate::{InterpolateError, interpolate};
 use super::merge::merge_root;

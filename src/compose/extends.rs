@@ -8,6 +8,9 @@ use super::context::{Ctx, join};
 use super::merge::merge_service;
 use super::yaml::{Node, Value};
 
+/// Longer `extends` chains are refused rather than risking the stack.
+const MAX_CHAIN: usize = 64;
+
 struct Extender<'a> {
     env: &'a HashMap<String, String>,
     /// Other files read for `extends.file`, by path; `None` when they could not be read.
@@ -75,6 +78,14 @@ impl Extender<'_> {
             return Some(node.clone());
         };
         let path = format!("services.{name}.extends");
+        if self.stack.len() >= MAX_CHAIN {
+            ctx.error(
+                ext.pos,
+                &path,
+                format!("extends chain longer than {MAX_CHAIN} services"),
+            );
+            return None;
+        }
         if self.stack.contains(&key) {
             let in_cycle: Vec<(PathBuf, String)> = self
                 .stack

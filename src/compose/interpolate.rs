@@ -1,6 +1,9 @@
 //! `${VAR}` interpolation as the compose specification defines it: defaults, required values,
 //! replacements, nesting and `$$`.
 
+/// Deeper `${A:-${B:-...}}` nesting is refused rather than risking the stack.
+const MAX_NESTING: usize = 32;
+
 /// A parsed template piece.
 #[derive(Debug, Clone, PartialEq)]
 enum Part {
@@ -42,7 +45,7 @@ pub fn interpolate(
     }
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
-    let parts = parse(&chars, &mut i, false, text)?;
+    let parts = parse(&chars, &mut i, 0, text)?;
     let mut out = String::with_capacity(text.len());
     eval(&parts, lookup, unset, &mut out)?;
     Ok(out)
@@ -60,9 +63,15 @@ fn is_name_char(c: char) -> bool {
 fn parse(
     chars: &[char],
     i: &mut usize,
-    nested: bool,
+    depth: usize,
     whole: &str,
 ) -> Result<Vec<Part>, InterpolateError> {
+    let nested = depth > 0;
+    if depth > MAX_NESTING {
+        return Err(InterpolateError::Syntax(format!(
+            "invalid interpolation format in \"{whole}\": nested deeper than {MAX_NESTING} levels"
+        )));
+    }
     let mut parts = Vec::new();
     let mut lit = String::new();
     while *i < chars.len() {
@@ -85,7 +94,7 @@ fn parse(
                     parts.push(Part::Lit(std::mem::take(&mut lit)));
                 }
                 *i += 2;
-                parts.push(parse_braced(chars, i, whole)?);
+                parts.push(parse_braced(chars, i, depth, whole)?);
             }
             Some(&n) if is_name_start(n) => {
                 if !lit.is_empty() {
@@ -114,7 +123,12 @@ fn parse(
     Ok(parts)
 }
 
-fn parse_braced(chars: &[char], i: &mut usize, whole: &str) -> Result<Part, InterpolateError> {
+fn parse_braced(
+    chars: &[char],
+    i: &mut usize,
+    depth: usize,
+    whole: &str,
+) -> Result<Part, InterpolateError> {
     let bad = |why: &str| {
         InterpolateError::Syntax(format!(
             "invalid interpolation format in \"{whole}\": {why}"
@@ -167,7 +181,7 @@ fn parse_braced(chars: &[char], i: &mut usize, whole: &str) -> Result<Part, Inte
         }
     };
     *i += if colon { 2 } else { 1 };
-    let inner = parse(chars, i, true, whole)?;
+    let inner = parse(chars, i, depth + 1, whole)?;
     if chars.get(*i) != Some(&'}') {
         return Err(bad("missing closing brace"));
     }

@@ -21,10 +21,27 @@ pub const DEFAULT_FILES: &[&str] = &[
     "docker-compose.yml",
 ];
 
+/// Override files merged over the default file when no file is named, in docker compose's order.
+pub const OVERRIDE_FILES: &[&str] = &[
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+];
+
+/// A variable of the process environment (or of the one the options carry).
+fn env_var(opts: &LoadOptions, name: &str) -> Option<String> {
+    match &opts.environment {
+        Some(e) => e.get(name).cloned(),
+        None => std::env::var(name).ok(),
+    }
+}
+
 /// What to load and how: the equivalents of `-f`, `-p`, `--profile`, `--env-file`.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
-    /// `-f`, repeatable; empty means the first of [`DEFAULT_FILES`] found in `working_dir`.
+    /// `-f`, repeatable; empty means `COMPOSE_FILE`, else the first of [`DEFAULT_FILES`] found
+    /// in `working_dir` plus the first of [`OVERRIDE_FILES`] there.
     pub files: Vec<PathBuf>,
     /// Defaults to the current directory.
     pub working_dir: Option<PathBuf>,
@@ -43,25 +60,38 @@ pub struct LoadOptions {
 /// Loads the compose project described by `opts`.
 pub fn load(opts: &LoadOptions) -> Result<Project, LoadError> {
     let cwd = working_dir(opts)?;
-    let files: Vec<PathBuf> = if opts.files.is_empty() {
-        let found = DEFAULT_FILES
-            .iter()
-            .map(|f| cwd.join(f))
-            .find(|p| p.is_file());
-        match found {
-            Some(f) => vec![f],
-            None => {
-                return Err(LoadError::NoComposeFile {
-                    dir: cwd,
-                    looked_for: DEFAULT_FILES.iter().map(|s| s.to_string()).collect(),
-                });
-            }
-        }
-    } else {
+    let files: Vec<PathBuf> = if !opts.files.is_empty() {
         opts.files
             .iter()
             .map(|f| super::context::normalize(&cwd.join(f)))
             .collect()
+    } else if let Some(list) = env_var(opts, "COMPOSE_FILE").filter(|s| !s.is_empty()) {
+        let sep = env_var(opts, "COMPOSE_PATH_SEPARATOR").unwrap_or_else(|| ":".into());
+        list.split(sep.as_str())
+            .filter(|f| !f.is_empty())
+            .map(|f| super::context::normalize(&cwd.join(f)))
+            .collect()
+    } else {
+        let Some(found) = DEFAULT_FILES
+            .iter()
+            .map(|f| cwd.join(f))
+            .find(|p| p.is_file())
+        else {
+            return Err(LoadError::NoComposeFile {
+                dir: cwd,
+                looked_for: DEFAULT_FILES.iter().map(|s| s.to_string()).collect(),
+            });
+        };
+        // As docker compose does, an override file next to the default file is merged over it.
+        let mut files = vec![found];
+        if let Some(o) = OVERRIDE_FILES
+            .iter()
+            .map(|f| cwd.join(f))
+            .find(|p| p.is_file())
+        {
+            files.push(o);
+        }
+        files
     };
     let mut inputs = Vec::new();
     for f in &files {

@@ -43,6 +43,11 @@ pub async fn run(cli: Cli) -> i32 {
 
 /// Prints an error with its chain of causes, each once.
 pub fn report_error(e: &RunError) {
+    eprintln!("{}", error_text(e));
+}
+
+/// An error with its chain of causes, each once, and a failed dependency's log tail.
+fn error_text(e: &RunError) -> String {
     let mut text = match e {
         // The loader's diagnostics already start with "error:".
         RunError::Load(_) => e.to_string(),
@@ -64,7 +69,7 @@ pub fn report_error(e: &RunError) {
             text.push_str(&format!("\n  | {line}"));
         }
     }
-    eprintln!("{text}");
+    text
 }
 
 /// `KEY=VALUE` or `KEY` (taken from this environment) into a pair.
@@ -126,6 +131,7 @@ fn test_settings(args: &TestArgs) -> Result<TestSettings, RunError> {
         keep_host_ports: args.keep_host_ports,
         ready_timeout: Duration::from_secs(args.ready_timeout),
         timeout: args.timeout.map(Duration::from_secs),
+        masks: args.masks.clone(),
         reaper: std::env::current_exe().ok(),
     })
 }
@@ -138,13 +144,22 @@ async fn test(args: TestArgs) -> Result<i32, RunError> {
         .map_err(|e| RunError::Usage(format!("cannot listen for signals: {e}")))?;
     let outcome = run_test(&settings, &console, &stop).await;
     listener.abort();
-    let outcome = outcome?;
+    // The reason may quote the output's last line, an error a dependency's log: either can
+    // hold a secret.
+    let masker = crate::run::junit::masker(&settings);
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            eprintln!("{}", masker.mask_text(&error_text(&e)));
+            return Ok(e.exit_code());
+        }
+    };
     let v = &outcome.verdict;
     if v.passed {
-        eprintln!("dockhand: PASS: {}", v.reason);
+        eprintln!("dockhand: PASS: {}", masker.mask_text(&v.reason));
         Ok(exit::PASS)
     } else {
-        eprintln!("dockhand: FAIL: {}", v.reason);
+        eprintln!("dockhand: FAIL: {}", masker.mask_text(&v.reason));
         Ok(exit::TEST_FAILED)
     }
 }

@@ -100,6 +100,11 @@ pub struct TestArgs {
     /// Seconds the whole run may take, bring-up included.
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<u64>,
+    /// Treat the value of this variable as a secret (repeatable; case-insensitive, `*` matches
+    /// any run of characters): masked in the JUnit report and dockhand's messages. Names ending
+    /// in `_KEY` or containing `TOKEN`, `SECRET` or `PASSWORD` are masked without it.
+    #[arg(long = "mask", value_name = "NAME")]
+    pub masks: Vec<String>,
     /// Show build output.
     #[arg(short, long)]
     pub verbose: bool,

@@ -3,14 +3,22 @@
 use std::path::Path;
 
 use super::error::RunError;
-use super::test::RunRecord;
+use super::test::{RunRecord, TestSettings};
 use super::up::SetupOutcome as Setup;
 use crate::report::{
     Masker, RunReport, SetupCase, SetupOutcome, TestCase, TestStep, write_junit_atomic,
 };
 
-/// The report for `record`; values of secret-looking variables in `env` are masked.
-pub fn report(record: &RunRecord, env: &[(String, String)]) -> RunReport {
+/// What hides the run's secrets: the values of the `-e` variables with secret-looking names or
+/// names given with `--mask`.
+pub fn masker(settings: &TestSettings) -> Masker {
+    let mut masker = Masker::new(&settings.masks);
+    masker.add_env(settings.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    masker
+}
+
+/// The report for `record`, masked by `masker`.
+pub fn report(record: &RunRecord, masker: &Masker) -> RunReport {
     let setup = record
         .setup
         .iter()
@@ -63,13 +71,11 @@ pub fn report(record: &RunRecord, env: &[(String, String)]) -> RunReport {
         setup,
         test,
     };
-    let mut masker = Masker::new(Vec::<String>::new());
-    masker.add_env(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     masker.mask_report(&mut report);
     report
 }
 
-/// Writes the JUnit report of `record` to `path` (atomically).
-pub fn write(path: &Path, record: &RunRecord, env: &[(String, String)]) -> Result<(), RunError> {
-    write_junit_atomic(path, &report(record, env)).map_err(|e| RunError::Report(Box::new(e)))
+/// Writes the JUnit report of `record`, masked by `masker`, to `path` (atomically).
+pub fn write(path: &Path, record: &RunRecord, masker: &Masker) -> Result<(), RunError> {
+    write_junit_atomic(path, &report(record, masker)).map_err(|e| RunError::Report(Box::new(e)))
 }

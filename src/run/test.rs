@@ -41,6 +41,9 @@ pub struct TestSettings {
     pub ready_timeout: Duration,
     /// The whole run, bring-up included.
     pub timeout: Option<Duration>,
+    /// Names of variables whose values are secret, besides the default secret-looking names
+    /// (`--mask NAME`; `*` allowed).
+    pub masks: Vec<String>,
     /// The dockhand binary to start as this run's reaper (the CLI sets it; the library cannot,
     /// its executable being the user's test binary).
     pub reaper: Option<PathBuf>,
@@ -247,7 +250,7 @@ pub async fn run_test(
         record.error = Some(e.to_string());
     }
     if let Some(path) = &settings.junit {
-        super::junit::write(path, &record, &settings.env)?;
+        super::junit::write(path, &record, &super::junit::masker(settings))?;
     }
     reporter.event(Event::Note {
         message: &format!("logs saved in {}", artifacts.display()),

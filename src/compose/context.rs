@@ -116,8 +116,12 @@ impl Ctx {
     }
 
     fn push(&mut self, d: Diagnostic) {
-        // The same node can be visited twice (an alias, an extended service); say it once.
-        if !self.diags.contains(&d) {
+        // The same node can be read twice (an alias, an extended service): say it once, under
+        // the first path it was reached by.
+        let seen = self.diags.iter().any(|e| {
+            e.file == d.file && e.line == d.line && e.col == d.col && e.message == d.message
+        });
+        if !seen {
             self.diags.push(d);
         }
     }

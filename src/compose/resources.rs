@@ -110,7 +110,7 @@ impl Ctx {
                 } else {
                     "file, environment or external"
                 };
-                self.error(v.pos, &path, format!("needs exactly one of {what}"));
+                self.error(k.pos, &path, format!("needs exactly one of {what}"));
             }
             out.insert(k.name.clone(), o);
         }

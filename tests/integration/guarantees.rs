@@ -191,6 +191,12 @@ async fn second_sigint_during_teardown_still_removes_everything() {
         out.contains("SIGINT received again; still removing the stack"),
         "the second SIGINT must arrive while dockhand still listens:\n{out}"
     );
+    let again = out.find("received again").unwrap();
+    let saved = out.find("logs saved in").expect("no end-of-run note");
+    assert!(
+        again < saved,
+        "the second SIGINT should land during teardown, before the run's last note:\n{out}"
+    );
 }
 
 #[tokio::test]

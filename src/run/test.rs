@@ -8,8 +8,8 @@ use futures_util::{FutureExt, StreamExt};
 use tokio::io::AsyncWriteExt;
 
 use super::error::RunError;
-use super::fault;
 use super::events::{Event, Reporter};
+use super::fault;
 use super::up::{
     SetupOutcome, SetupRecord, Stop, create_resources, prepare_images, start_services,
 };
@@ -47,6 +47,28 @@ pub struct TestSettings {
     /// The dockhand binary to start as this run's reaper (the CLI sets it; the library cannot,
     /// its executable being the user's test binary).
     pub reaper: Option<PathBuf>,
+}
+
+impl Default for TestSettings {
+    /// The compose file from the current folder, markers on, 120 s per dependency, no reaper.
+    fn default() -> Self {
+        TestSettings {
+            load: LoadOptions::default(),
+            service: String::new(),
+            command: Vec::new(),
+            env: Vec::new(),
+            markers: MarkerPolicy::default(),
+            junit: None,
+            artifacts: None,
+            tag: None,
+            keep: false,
+            keep_host_ports: false,
+            ready_timeout: Duration::from_secs(120),
+            timeout: None,
+            masks: Vec::new(),
+            reaper: None,
+        }
+    }
 }
 
 /// The test command's run, for reports.
@@ -167,11 +189,13 @@ pub async fn run_test(
     let engine = Engine::connect().await?;
     sweep_abandoned(&engine, reporter).await;
     let reaper = match &settings.reaper {
-        Some(exe) => Some(Reaper::spawn(exe, &plan.run.id).map_err(|source| RunError::Write {
-            what: "the reaper process",
-            path: exe.display().to_string(),
-            source,
-        })?),
+        Some(exe) => Some(
+            Reaper::spawn(exe, &plan.run.id).map_err(|source| RunError::Write {
+                what: "the reaper process",
+                path: exe.display().to_string(),
+                source,
+            })?,
+        ),
         None => None,
     };
 

@@ -118,12 +118,20 @@ async fn whole_run_timeout_tears_down_and_exits_3() {
     let project = unique("g-timeout");
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("junit.xml");
+    let artifacts = dir.path().join("artifacts");
     let t0 = Instant::now();
     let out = dockhand(
         &test_args(
             &project,
             "tests/stacks/basic.yml",
-            &["--timeout", "20", "--junit", &path_arg(&junit)],
+            &[
+                "--timeout",
+                "20",
+                "--junit",
+                &path_arg(&junit),
+                "--artifacts",
+                &path_arg(&artifacts),
+            ],
             &sh("echo test-begins; sleep 300"),
         )
         .iter()
@@ -150,6 +158,9 @@ async fn whole_run_timeout_tears_down_and_exits_3() {
     assert_valid_junit(&junit);
     let report = std::fs::read_to_string(&junit).unwrap();
     assert!(report.contains("timeout of 20s"), "{report}");
+    // What the command printed before the deadline is kept.
+    let log = std::fs::read_to_string(artifacts.join("app-test.log")).unwrap();
+    assert_eq!(log, "test-begins\n");
 }
 
 #[tokio::test]

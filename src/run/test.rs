@@ -292,13 +292,29 @@ async fn run_stack(
     stop: &Stop,
     record: &mut RunRecord,
 ) -> Result<Verdict, RunError> {
-    let mut images: Vec<String> = deps.to_vec();
-    images.push(settings.service.clone());
-    prepare_images(engine, plan, &images, reporter, stop).await?;
+    prepare_images(engine, plan, deps, reporter, stop).await?;
     create_resources(engine, plan).await?;
-    let (started, result) =
-        start_services(engine, plan, deps, settings.ready_timeout, reporter, stop).await;
+    // The app's image builds while its dependencies come up; a failed build stops the bring-up.
+    let bring_up = stop.child();
+    let app = [settings.service.clone()];
+    let build = async {
+        let built = prepare_images(engine, plan, &app, reporter, stop).await;
+        if built.is_err() {
+            bring_up.token().cancel();
+        }
+        built
+    };
+    let up = start_services(
+        engine,
+        plan,
+        deps,
+        settings.ready_timeout,
+        reporter,
+        &bring_up,
+    );
+    let (built, (started, result)) = tokio::join!(build, up);
     record.setup = started.setup.clone();
+    built?;
     result?;
     fault::inject("after-up");
     if stop.is_stopped() {

@@ -57,6 +57,15 @@ impl Stop {
         Stop::default()
     }
 
+    /// A stop of its own for part of the run: stopping it leaves this one running, stopping
+    /// this one (or a signal) stops it too.
+    pub fn child(&self) -> Stop {
+        Stop {
+            token: self.token.child_token(),
+            interrupt: self.interrupt.clone(),
+        }
+    }
+
     pub fn token(&self) -> &CancellationToken {
         &self.token
     }

@@ -319,7 +319,11 @@ async fn completed_dependency_volume_and_link_alias() {
     assert!(r.stdout.contains("app | schema v42"), "{}", r.stdout);
     assert!(r.stdout.contains("app | PONG"), "{}", r.stdout);
     for service in ["migrate", "worker", "cache"] {
-        assert!(r.junit.contains(&format!("name=\"{service}\"")), "{}", r.junit);
+        assert!(
+            r.junit.contains(&format!("name=\"{service}\"")),
+            "{}",
+            r.junit
+        );
     }
 }
 
@@ -329,11 +333,24 @@ async fn failed_one_shot_dependency_stops_the_run() {
     let file = dir.path().join("compose.yml");
     let text = std::fs::read_to_string(root().join("tests/stacks/order.yml"))
         .unwrap()
-        .replace("echo 'schema v42' > /shared/done", "echo 'migration 7 failed' >&2; exit 5");
+        .replace(
+            "echo 'schema v42' > /shared/done",
+            "echo 'migration 7 failed' >&2; exit 5",
+        );
     std::fs::write(&file, text).unwrap();
-    let r = run_test("order-fail", file.to_str().unwrap(), &[], &sh("echo 'Result: SUCCESS!'")).await;
+    let r = run_test(
+        "order-fail",
+        file.to_str().unwrap(),
+        &[],
+        &sh("echo 'Result: SUCCESS!'"),
+    )
+    .await;
     assert_eq!(r.code, Some(3), "{}", r.stderr);
-    assert!(r.stderr.contains("migrate exited with code 5"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("migrate exited with code 5"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("migration 7 failed"), "{}", r.stderr);
 }
 
@@ -348,19 +365,42 @@ async fn build_honours_dockerignore_args_and_target() {
     .await;
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(r.stdout.contains("app | keep.txt"), "{}", r.stdout);
-    assert!(!r.stdout.contains("secret.txt"), "ignored file was sent: {}", r.stdout);
-    assert!(!r.stdout.contains("app | logs"), "ignored folder was sent: {}", r.stdout);
+    assert!(
+        !r.stdout.contains("secret.txt"),
+        "ignored file was sent: {}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains("app | logs"),
+        "ignored folder was sent: {}",
+        r.stdout
+    );
     assert!(r.stdout.contains("app | built-with-args"), "{}", r.stdout);
     assert!(r.stdout.contains("app | test-stage"), "{}", r.stdout);
     assert!(r.junit.contains("dockhand-build-test:t1"), "{}", r.junit);
-    assert!(!r.stderr.contains("warning"), "an explicit tag must not warn: {}", r.stderr);
+    assert!(
+        !r.stderr.contains("warning"),
+        "an explicit tag must not warn: {}",
+        r.stderr
+    );
 }
 
 #[tokio::test]
 async fn unpinned_build_tag_warns() {
-    let r = run_test("build-latest", "tests/stacks/build/compose.yml", &[], &sh("echo 'Result: SUCCESS!'")).await;
+    let r = run_test(
+        "build-latest",
+        "tests/stacks/build/compose.yml",
+        &[],
+        &sh("echo 'Result: SUCCESS!'"),
+    )
+    .await;
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert!(r.stderr.contains("warning: service app builds dockhand-build-test:latest"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("warning: service app builds dockhand-build-test:latest"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[tokio::test]
@@ -375,10 +415,54 @@ async fn failing_build_is_an_infrastructure_error() {
     // `--service app` does not depend on broken: it is not built.
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     let project = unique("build-fail");
-    let out = dockhand(&["test", "-f", "tests/stacks/build/compose.yml", "-p", &project, "--service", "broken", "--", "true"]);
+    let out = dockhand(&[
+        "test",
+        "-f",
+        "tests/stacks/build/compose.yml",
+        "-p",
+        &project,
+        "--service",
+        "broken",
+        "--",
+        "true",
+    ]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains("could not build image"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("| compiling..."), "build output missing: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("could not build image"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("| compiling..."),
+        "build output missing: {}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("service broken"), "{}", stderr(&out));
+    assert_clean(&project).await;
+}
+
+#[tokio::test]
+async fn failing_app_build_stops_the_bring_up_it_overlaps() {
+    require_fixtures().await;
+    let project = unique("build-overlap");
+    let out = dockhand(&[
+        "test",
+        "-f",
+        "tests/stacks/build/compose.yml",
+        "-p",
+        &project,
+        "--service",
+        "broken-app",
+        "--ready-timeout",
+        "60",
+        "--",
+        "true",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("could not build image"), "{err}");
+    assert!(err.contains("| linker error"), "{err}");
+    // The dependency was still waiting when the build failed: it must not have been waited out.
+    assert!(!err.contains("was not healthy"), "{err}");
     assert_clean(&project).await;
 }

@@ -536,6 +536,43 @@ async fn secret_values_never_reach_the_junit_or_stderr() {
 }
 
 #[tokio::test]
+async fn secret_in_a_failing_dependency_log_is_masked() {
+    require_fixtures().await;
+    let project = unique("g-secretdep");
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    let out = dockhand(
+        &test_args(
+            &project,
+            "tests/stacks/crash-secret.yml",
+            &[
+                "-e",
+                "DB_PASSWORD=hunter2hunter2",
+                "--junit",
+                &path_arg(&junit),
+            ],
+            &sh("echo 'Result: SUCCESS!'"),
+        )
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>(),
+    );
+    assert_clean(&project).await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("fatal: access denied"),
+        "the log tail must be shown:\n{err}"
+    );
+    assert!(err.contains("password ****"), "{err}");
+    assert!(!err.contains("hunter2hunter2"), "{err}");
+    assert_valid_junit(&junit);
+    let report = std::fs::read_to_string(&junit).unwrap();
+    assert!(report.contains("fatal: access denied"), "{report}");
+    assert!(!report.contains("hunter2hunter2"), "{report}");
+}
+
+#[tokio::test]
 async fn mask_option_hides_a_variable_the_default_names_miss() {
     require_fixtures().await;
     let masked = unique("g-mask");

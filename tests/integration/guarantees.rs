@@ -620,20 +620,21 @@ async fn mask_option_hides_a_variable_the_default_names_miss() {
 
 // 6. Parallel runs.
 
-/// Eight runs of a file with a fixed `container_name` and a fixed host port, all at once.
+/// Eight runs of one file under one project name, with a fixed `container_name` and a fixed
+/// host port, all at once.
 #[tokio::test]
 async fn eight_parallel_runs_with_fixed_names_and_ports_all_pass() {
     require_fixtures().await;
     let prefix = unique("g-par");
     let dir = tempfile::tempdir().unwrap();
-    let projects: Vec<String> = (0..8).map(|i| format!("{prefix}-{i}")).collect();
+    let runs: Vec<String> = (0..8).map(|i| format!("run-{i}")).collect();
     let t0 = Instant::now();
-    let handles: Vec<_> = projects
+    let handles: Vec<_> = runs
         .iter()
-        .map(|project| {
-            let artifacts = dir.path().join(project);
+        .map(|run| {
+            let artifacts = dir.path().join(run);
             let args = test_args(
-                project,
+                &prefix,
                 "tests/stacks/fixed-names.yml",
                 &["--artifacts", &path_arg(&artifacts)],
                 // The fixed name stays reachable as a network alias inside the run.
@@ -677,20 +678,23 @@ async fn eight_parallel_runs_with_fixed_names_and_ports_all_pass() {
     let wall = t0.elapsed();
     eprintln!("8 parallel runs: {wall:?}, at most {most_at_once} fixed-cache containers at once");
     assert_clean(&prefix).await;
-    for (project, out) in projects.iter().zip(&outputs) {
-        assert_eq!(out.status.code(), Some(0), "{project}: {}", stderr(out));
-        assert!(stdout(out).contains("app | PONG"), "{project}");
-        let names: Vec<String> = std::fs::read_dir(dir.path().join(project))
+    let mut cache_names = std::collections::BTreeSet::new();
+    for (run, out) in runs.iter().zip(&outputs) {
+        assert_eq!(out.status.code(), Some(0), "{run}: {}", stderr(out));
+        assert!(stdout(out).contains("app | PONG"), "{run}");
+        let names: Vec<String> = std::fs::read_dir(dir.path().join(run))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert!(
-            names
-                .iter()
-                .any(|n| n.starts_with("fixed-cache-") && n.ends_with(".log")),
-            "{project}: the container_name should carry the run's suffix: {names:?}"
-        );
+        let cache = names
+            .iter()
+            .find(|n| n.starts_with("fixed-cache-") && n.ends_with(".log"))
+            .unwrap_or_else(|| {
+                panic!("{run}: the container_name should carry the run's suffix: {names:?}")
+            });
+        cache_names.insert(cache.clone());
     }
+    assert_eq!(cache_names.len(), 8, "{cache_names:?}");
     assert!(
         most_at_once >= 2,
         "the runs never overlapped (at most {most_at_once} at once)"

@@ -153,15 +153,16 @@ impl Engine {
                 .build_image(opts.build(), None, Some(bollard::body_full(tar.into())));
         // The last lines of build output, shown when the build fails.
         let mut recent: std::collections::VecDeque<String> = std::collections::VecDeque::new();
-        let failed = |message: String, recent: &std::collections::VecDeque<String>| EngineError::Build {
-            service: service.to_string(),
-            image: image.to_string(),
-            message: message
-                .strip_prefix("Docker stream error: ")
-                .unwrap_or(&message)
-                .to_string(),
-            output: recent.iter().cloned().collect(),
-        };
+        let failed =
+            |message: String, recent: &std::collections::VecDeque<String>| EngineError::Build {
+                service: service.to_string(),
+                image: image.to_string(),
+                message: message
+                    .strip_prefix("Docker stream error: ")
+                    .unwrap_or(&message)
+                    .to_string(),
+                output: recent.iter().cloned().collect(),
+            };
         while let Some(item) = stream.next().await {
             let info = item.map_err(|e| failed(e.to_string(), &recent))?;
             if let Some(err) = info.error_detail.and_then(|d| d.message) {

@@ -6,9 +6,10 @@ use std::time::Duration;
 use bollard::models::{
     ContainerCreateBody, EndpointIpamConfig, EndpointSettings, HealthConfig, HostConfig, Mount,
     MountBindOptions, MountBindOptionsPropagationEnum, MountTmpfsOptions, MountType,
-    MountVolumeOptions, NetworkingConfig, PortBinding, ResourcesUlimits,
+    MountVolumeOptions, NetworkingConfig, PortBinding, ResourcesUlimits, RestartPolicy,
+    RestartPolicyNameEnum,
 };
-use bollard::query_parameters::{AttachContainerOptionsBuilder, CreateContainerOptionsBuilder};
+use bollard::query_parameters::{CreateContainerOptionsBuilder, LogsOptionsBuilder};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 
@@ -41,6 +42,25 @@ pub fn health_config(h: &Healthcheck) -> Option<HealthConfig> {
         None
     } else {
         Some(cfg)
+    }
+}
+
+/// Compose's `restart:` as the engine's policy: `no`, `always`, `on-failure[:N]`,
+/// `unless-stopped`.
+pub fn restart_policy(restart: &str) -> RestartPolicy {
+    let (name, retries) = match restart.split_once(':') {
+        Some((n, r)) => (n, r.parse().ok()),
+        None => (restart, None),
+    };
+    let name = match name {
+        "always" => RestartPolicyNameEnum::ALWAYS,
+        "on-failure" => RestartPolicyNameEnum::ON_FAILURE,
+        "unless-stopped" => RestartPolicyNameEnum::UNLESS_STOPPED,
+        _ => RestartPolicyNameEnum::NO,
+    };
+    RestartPolicy {
+        name: Some(name),
+        maximum_retry_count: retries,
     }
 }
 
@@ -139,10 +159,20 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         })
         .collect();
 
-    let network_mode = c
+    let network_mode = spec
         .network_mode
         .clone()
         .or_else(|| spec.endpoints.first().map(|ep| ep.network.clone()));
+    // Containers sharing another's network stack take no endpoints of their own.
+    let endpoints = if spec
+        .network_mode
+        .as_deref()
+        .is_some_and(|m| m.contains(':') || m == "host" || m == "none")
+    {
+        HashMap::new()
+    } else {
+        endpoints
+    };
 
     let host_config = HostConfig {
         mounts: Some(mounts),
@@ -168,6 +198,7 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         cap_drop: (!c.cap_drop.is_empty()).then(|| c.cap_drop.clone()),
         dns: (!c.dns.is_empty()).then(|| c.dns.clone()),
         shm_size: c.shm_size.map(|s| s as i64),
+        restart_policy: c.restart.as_deref().map(restart_policy),
         ..Default::default()
     };
 
@@ -197,9 +228,11 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
 impl Engine {
     /// Creates the container; returns its id.
     pub async fn create(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
-        let opts = CreateContainerOptionsBuilder::default()
-            .name(&spec.name)
-            .build();
+        let mut opts = CreateContainerOptionsBuilder::default().name(&spec.name);
+        if let Some(platform) = &spec.config.platform {
+            opts = opts.platform(platform);
+        }
+        let opts = opts.build();
         let resp = self
             .docker()
             .create_container(Some(opts), create_body(spec))
@@ -211,30 +244,31 @@ impl Engine {
         Ok(resp.id)
     }
 
-    /// Attaches to stdout and stderr (before start, so nothing is missed); yields raw chunks.
-    pub async fn attach_output(
+    /// The container's output (stdout and stderr as they interleave) from its first byte,
+    /// followed until it stops; yields raw chunks.
+    ///
+    /// Read from the engine's log rather than an attach: an attach only sees what is written
+    /// after the engine has wired it up, which can be after a fast command has already
+    /// printed, while the log holds everything from the start.
+    pub fn follow_output(
         &self,
         id: &str,
-    ) -> Result<impl Stream<Item = Result<Bytes, EngineError>> + use<>, EngineError> {
-        let opts = AttachContainerOptionsBuilder::default()
+    ) -> impl Stream<Item = Result<Bytes, EngineError>> + use<> {
+        let opts = LogsOptionsBuilder::default()
+            .follow(true)
             .stdout(true)
             .stderr(true)
-            .stream(true)
-            .logs(true)
             .build();
-        let attached = self
-            .docker()
-            .attach_container(id, Some(opts))
-            .await
-            .map_err(EngineError::api(format!("attaching to container {id}")))?;
         let id = id.to_string();
-        Ok(attached.output.map(move |item| {
+        self.docker().logs(&id, Some(opts)).map(move |item| {
             item.map(|chunk| chunk.into_bytes())
                 .map_err(|source| EngineError::Api {
-                    action: format!("reading the output of container {id}"),
+                    action: format!(
+                        "reading the output of container {id} (dockhand reads it from the engine's log: the logging driver must be json-file, local or journald)"
+                    ),
                     source,
                 })
-        }))
+        })
     }
 
     /// Waits for the container to stop and returns its exit code (non-zero is a result, not an
@@ -297,6 +331,7 @@ mod tests {
                 ..Default::default()
             }],
             publish_all: true,
+            network_mode: None,
             config: Service {
                 tmpfs: vec!["/run:size=64m".into()],
                 healthcheck: Some(Healthcheck {

@@ -13,6 +13,25 @@ impl Graph {
         Graph::default()
     }
 
+    /// The services of `project` and what each needs started first: its `depends_on`, and the
+    /// service whose network stack it shares (`network_mode: service:x`).
+    pub fn of_services(project: &crate::compose::Project) -> Graph {
+        let mut graph = Graph::new();
+        for s in project.services.values() {
+            graph.add_node(&s.name);
+            let shared = s
+                .network_mode
+                .as_deref()
+                .and_then(|m| m.strip_prefix("service:"));
+            for dep in s.depends_on.keys().map(String::as_str).chain(shared) {
+                if project.services.contains_key(dep) {
+                    graph.add_edge(&s.name, dep);
+                }
+            }
+        }
+        graph
+    }
+
     pub fn add_node(&mut self, name: &str) {
         self.deps.entry(name.to_string()).or_default();
     }

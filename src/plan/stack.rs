@@ -132,6 +132,8 @@ pub struct ContainerSpec {
     pub mounts: Vec<ServiceVolume>,
     pub ports: Vec<Port>,
     pub publish_all: bool,
+    /// `network_mode` for the engine: `service:NAME` turned into `container:<its container>`.
+    pub network_mode: Option<String>,
     /// The service as the file describes it, for the remaining settings.
     pub config: Service,
 }
@@ -408,7 +410,7 @@ fn plan_service(
         });
     }
 
-    let mounts = s
+    let mut mounts: Vec<ServiceVolume> = s
         .volumes
         .iter()
         .map(|m| {
@@ -421,6 +423,29 @@ fn plan_service(
             m
         })
         .collect();
+    mounts.extend(file_mounts(project, s));
+
+    // `network_mode: service:x` shares x's network stack, so x starts first.
+    let mut depends_on = s.depends_on.clone();
+    let network_mode = match s
+        .network_mode
+        .as_deref()
+        .and_then(|m| m.strip_prefix("service:"))
+    {
+        Some(other) => {
+            depends_on.entry(other.to_string()).or_default();
+            let other_name = match project
+                .services
+                .get(other)
+                .and_then(|o| o.container_name.as_ref())
+            {
+                Some(cn) => format!("{cn}-{}", run.id),
+                None => format!("{name}-{other}-1"),
+            };
+            Some(format!("container:{other_name}"))
+        }
+        None => s.network_mode.clone(),
+    };
 
     let ports = s
         .ports
@@ -474,7 +499,7 @@ fn plan_service(
         name: s.name.clone(),
         build,
         tag_is_explicit,
-        depends_on: s.depends_on.clone(),
+        depends_on,
         container: ContainerSpec {
             name: container_name,
             service: s.name.clone(),
@@ -486,9 +511,46 @@ fn plan_service(
             mounts,
             ports,
             publish_all: opts.publish_all,
+            network_mode,
             config: s.clone(),
         },
     }
+}
+
+/// File-backed secrets and configs as read-only bind mounts, where docker compose puts them:
+/// secrets under `/run/secrets/`, configs at `/<name>`, unless a target is given. Secrets and
+/// configs from an environment variable or inline content have no file to mount; the loader
+/// warns about them.
+fn file_mounts(project: &Project, s: &Service) -> Vec<ServiceVolume> {
+    let secrets = s.secrets.iter().filter_map(|r| {
+        let file = project.secrets.get(&r.source)?.file.as_ref()?;
+        let target = match &r.target {
+            Some(t) if t.starts_with('/') => t.clone(),
+            Some(t) => format!("/run/secrets/{t}"),
+            None => format!("/run/secrets/{}", r.source),
+        };
+        Some((file, target))
+    });
+    let configs = s.configs.iter().filter_map(|r| {
+        let file = project.configs.get(&r.source)?.file.as_ref()?;
+        let target = r.target.clone().unwrap_or_else(|| format!("/{}", r.source));
+        Some((file, target))
+    });
+    secrets
+        .chain(configs)
+        .map(|(file, target)| ServiceVolume {
+            kind: VolumeKind::Bind,
+            source: Some(file.display().to_string()),
+            target,
+            read_only: true,
+            bind_create_host_path: Some(false),
+            bind_propagation: None,
+            volume_nocopy: None,
+            volume_subpath: None,
+            tmpfs_size: None,
+            tmpfs_mode: None,
+        })
+        .collect()
 }
 
 /// A stable hash of the service's resolved configuration (compose's config-hash label).
@@ -740,6 +802,45 @@ volumes:
         assert!(
             text.contains("start shop-abcd1234-app-1 (shop-app:latest) after db"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn network_mode_service_names_the_container_and_orders_the_start() {
+        let p = project(
+            "services:\n  app:\n    image: a\n    network_mode: service:db\n  db:\n    image: b\n",
+        );
+        let plan = StackPlan::new(&p, run(), &PlanOptions::default());
+        let app = &plan.services["app"];
+        assert_eq!(
+            app.container.network_mode.as_deref(),
+            Some("container:app-abcd1234-db-1")
+        );
+        assert!(app.depends_on.contains_key("db"));
+        assert!(app.container.endpoints.is_empty());
+        let deps = crate::plan::graph::Graph::of_services(&p).closure(["app"]);
+        assert_eq!(deps.into_iter().collect::<Vec<_>>(), ["db"]);
+    }
+
+    #[test]
+    fn file_secrets_and_configs_become_read_only_binds() {
+        let p = project(
+            "services:\n  app:\n    image: a\n    secrets: [pw, {source: pw, target: /etc/pw}]\n    configs: [conf]\nsecrets:\n  pw:\n    file: ./pw.txt\nconfigs:\n  conf:\n    file: ./app.conf\n",
+        );
+        let plan = StackPlan::new(&p, run(), &PlanOptions::default());
+        let mounts: Vec<(String, String, bool)> = plan.services["app"]
+            .container
+            .mounts
+            .iter()
+            .map(|m| (m.source.clone().unwrap(), m.target.clone(), m.read_only))
+            .collect();
+        assert_eq!(
+            mounts,
+            [
+                ("/work/app/pw.txt".into(), "/run/secrets/pw".into(), true),
+                ("/work/app/pw.txt".into(), "/etc/pw".into(), true),
+                ("/work/app/app.conf".into(), "/conf".into(), true),
+            ]
         );
     }
 }

@@ -135,16 +135,7 @@ pub fn load_for_service(
             known.join(", ")
         )));
     }
-    let mut graph = Graph::new();
-    for s in project.services.values() {
-        graph.add_node(&s.name);
-        for dep in s.depends_on.keys() {
-            if project.services.contains_key(dep) {
-                graph.add_edge(&s.name, dep);
-            }
-        }
-    }
-    let deps = graph
+    let deps = Graph::of_services(&project)
         .closure([service])
         .into_iter()
         .filter(|d| d != service)
@@ -334,8 +325,8 @@ async fn run_stack(
 
     let t0 = Instant::now();
     let id = engine.create(&spec).await?;
-    let mut output = engine.attach_output(&id).await?;
     engine.start(&id).await?;
+    let mut output = engine.follow_output(&id);
     reporter.event(Event::TestStarted {
         service: &settings.service,
         container: &spec.name,

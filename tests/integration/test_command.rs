@@ -466,3 +466,46 @@ async fn failing_app_build_stops_the_bring_up_it_overlaps() {
     assert!(!err.contains("was not healthy"), "{err}");
     assert_clean(&project).await;
 }
+
+#[tokio::test]
+async fn file_secrets_and_configs_are_mounted() {
+    let r = run_test(
+        "files",
+        "tests/stacks/files/compose.yml",
+        &[],
+        &sh("cat /run/secrets/db_password /etc/app/password /app_conf && echo 'Result: SUCCESS!'"),
+    )
+    .await;
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout.matches("app | s3cr3t-value").count(),
+        2,
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("app | log_level = debug"), "{}", r.stdout);
+}
+
+#[tokio::test]
+async fn network_mode_service_shares_the_network_stack() {
+    require_fixtures().await;
+    let project = unique("netmode");
+    let out = dockhand(&[
+        "test",
+        "-f",
+        "tests/stacks/files/compose.yml",
+        "-p",
+        &project,
+        "--service",
+        "sidecar",
+        "--no-marker",
+        "--",
+        "redis-cli",
+        "-h",
+        "127.0.0.1",
+        "ping",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("sidecar | PONG"), "{}", stdout(&out));
+    assert_clean(&project).await;
+}

@@ -122,7 +122,7 @@ impl Ctx {
                 "depends_on" => s.depends_on = self.depends_on(v, &p),
                 "healthcheck" => s.healthcheck = self.healthcheck(v, &p),
                 "ports" => s.ports = self.ports(v, &p),
-                "expose" => s.expose = self.list(v, &p),
+                "expose" => s.expose = self.expose(v, &p),
                 "volumes" => s.volumes = self.service_volumes(v, &p),
                 "networks" => s.networks = self.service_networks(v, &p),
                 "network_mode" => s.network_mode = self.string(v, &p),
@@ -222,6 +222,33 @@ impl Ctx {
             );
         }
         s
+    }
+
+    fn expose(&mut self, node: &Node, path: &str) -> Vec<String> {
+        let out = self.list(node, path);
+        for (i, e) in out.iter().enumerate() {
+            let (ports, proto) = e.split_once('/').unwrap_or((e, "tcp"));
+            let message = if !super::ports::protocol_ok(proto) {
+                Some(format!(
+                    "invalid protocol \"{proto}\" in \"{e}\": use tcp, udp or sctp"
+                ))
+            } else if ports.contains(':') {
+                Some(format!(
+                    "invalid exposed port \"{e}\": expose takes container ports only"
+                ))
+            } else {
+                super::ports::parse_short(ports).err().map(|e| e.message)
+            };
+            if let Some(message) = message {
+                let pos = node
+                    .seq()
+                    .and_then(|s| s.get(i))
+                    .map(|n| n.pos)
+                    .unwrap_or(node.pos);
+                self.error(pos, &index(path, i), message);
+            }
+        }
+        out
     }
 
     fn command(&mut self, node: &Node, path: &str) -> Option<Vec<String>> {

@@ -1,7 +1,7 @@
 //! Checks the schema cannot make: references between services and to top-level resources,
 //! `depends_on` cycles, profiles, service names.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::context::{Ctx, index, join};
 use super::diagnostic::Pos;
@@ -54,6 +54,22 @@ impl Ctx {
             )
         };
         let mut graph = Graph::new();
+        let mut container_names: HashMap<&str, &str> = HashMap::new();
+        for (name, svc) in &project.services {
+            let Some(cn) = svc.container_name.as_deref() else {
+                continue;
+            };
+            if let Some(first) = container_names.insert(cn, name)
+                && let Some(n) = raw.get(name).and_then(|n| n.get("container_name"))
+            {
+                self.error_hint(
+                    n.pos,
+                    &format!("services.{name}.container_name"),
+                    format!("container name \"{cn}\" is already used by service \"{first}\""),
+                    "container names must be unique; remove container_name from one of them",
+                );
+            }
+        }
         for (name, svc) in &project.services {
             graph.add_node(name);
             let Some(node) = raw.get(name) else { continue };

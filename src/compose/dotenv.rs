@@ -255,7 +255,7 @@ fn expand(
     interpolate(raw, lookup, &mut |_| {}).map_err(|e| DotenvError {
         line,
         message: match e {
-            InterpolateError::Syntax(m) => m,
+            InterpolateError::Syntax { message, .. } => message,
             InterpolateError::Required { name, message } => {
                 format!("required variable {name} is missing a value: {message}")
             }

@@ -27,8 +27,9 @@ enum Op {
 /// What can go wrong while interpolating one value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InterpolateError {
-    /// The template itself is malformed.
-    Syntax(String),
+    /// The template itself is malformed; `offset` counts characters from the start of the
+    /// value to the `${` at fault.
+    Syntax { message: String, offset: usize },
     /// A `${VAR?message}` variable is missing.
     Required { name: String, message: String },
 }
@@ -68,9 +69,12 @@ fn parse(
 ) -> Result<Vec<Part>, InterpolateError> {
     let nested = depth > 0;
     if depth > MAX_NESTING {
-        return Err(InterpolateError::Syntax(format!(
-            "invalid interpolation format in \"{whole}\": nested deeper than {MAX_NESTING} levels"
-        )));
+        return Err(InterpolateError::Syntax {
+            message: format!(
+                "invalid interpolation format in \"{whole}\": nested deeper than {MAX_NESTING} levels"
+            ),
+            offset: i.saturating_sub(2),
+        });
     }
     let mut parts = Vec::new();
     let mut lit = String::new();
@@ -129,12 +133,11 @@ fn parse_braced(
     depth: usize,
     whole: &str,
 ) -> Result<Part, InterpolateError> {
-    let bad = |why: &str| {
-        InterpolateError::Syntax(format!(
-            "invalid interpolation format in \"{whole}\": {why}"
-        ))
-    };
     let start = *i;
+    let bad = |why: &str| InterpolateError::Syntax {
+        message: format!("invalid interpolation format in \"{whole}\": {why}"),
+        offset: start.saturating_sub(2),
+    };
     while *i < chars.len() && is_name_char(chars[*i]) {
         *i += 1;
     }
@@ -304,12 +307,20 @@ mod tests {
     }
 
     #[test]
+    fn syntax_errors_point_at_their_template() {
+        match run("ok ${A} then ${ bad}") {
+            Err(InterpolateError::Syntax { offset, .. }) => assert_eq!(offset, 13),
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn malformed() {
         for bad in [
             "${", "${}", "${ foo}", "${foo!}", "${FOO", "${FOO:-x", "${9a}",
         ] {
             assert!(
-                matches!(run(bad), Err(InterpolateError::Syntax(_))),
+                matches!(run(bad), Err(InterpolateError::Syntax { .. })),
                 "{bad}"
             );
         }

@@ -282,8 +282,9 @@ fn interpolate_tree(
             let mut unset = Vec::new();
             match interpolate(s, &lookup, &mut |n| unset.push(n.to_string())) {
                 Ok(v) => *s = v,
-                Err(InterpolateError::Syntax(m)) => {
-                    ctx.error_hint(node.pos, path, m, "write $$ for a literal dollar sign");
+                Err(InterpolateError::Syntax { message, offset }) => {
+                    let pos = template_pos(ctx, node.pos, s, offset);
+                    ctx.error_hint(pos, path, message, "write $$ for a literal dollar sign");
                 }
                 Err(InterpolateError::Required { name, message }) => {
                     let msg = if message.is_empty() {
@@ -325,6 +326,32 @@ fn interpolate_tree(
             }
         }
         Value::Null => {}
+    }
+}
+
+/// The position of the character `offset` of a scalar whose value is `value`: exact when the
+/// scalar is written on one line without escapes before that point, else the scalar's start.
+fn template_pos(ctx: &Ctx, pos: Pos, value: &str, offset: usize) -> Pos {
+    let Some(line) = ctx
+        .sources
+        .get(pos.file)
+        .and_then(|s| s.text.lines().nth(pos.line.saturating_sub(1)))
+    else {
+        return pos;
+    };
+    let mut written = line.chars().skip(pos.col.saturating_sub(1)).peekable();
+    let quoted = matches!(written.peek(), Some('"') | Some('\''));
+    if quoted {
+        written.next();
+    }
+    let same = value.chars().take(offset + 2).eq(written.take(offset + 2));
+    if same {
+        Pos {
+            col: pos.col + offset + usize::from(quoted),
+            ..pos
+        }
+    } else {
+        pos
     }
 }
 

@@ -187,7 +187,11 @@ impl Extender<'_> {
         }
         merge_service(&mut merged, local);
         merged.pos = node.pos;
-        self.done.insert(key, merged.clone());
+        // Kept only when this service is some other service's base: a top-level result is
+        // asked for once.
+        if !self.stack.is_empty() {
+            self.done.insert(key, merged.clone());
+        }
         Some(merged)
     }
 

@@ -9,7 +9,7 @@ use bollard::models::{
     MountVolumeOptions, NetworkingConfig, PortBinding, ResourcesUlimits, RestartPolicy,
     RestartPolicyNameEnum,
 };
-use bollard::query_parameters::{CreateContainerOptionsBuilder, LogsOptionsBuilder};
+use bollard::query_parameters::{AttachContainerOptionsBuilder, CreateContainerOptionsBuilder};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 
@@ -244,31 +244,36 @@ impl Engine {
         Ok(resp.id)
     }
 
-    /// The container's output (stdout and stderr as they interleave) from its first byte,
-    /// followed until it stops; yields raw chunks.
+    /// Attaches to stdout and stderr; yields raw chunks until the container stops.
     ///
-    /// Read from the engine's log rather than an attach: an attach only sees what is written
-    /// after the engine has wired it up, which can be after a fast command has already
-    /// printed, while the log holds everything from the start.
-    pub fn follow_output(
+    /// Call it before starting the container: the engine subscribes the attach to the
+    /// container's streams before it answers, so nothing printed after the start is missed.
+    /// The log is not replayed (`logs=false`): the replay runs after the answer and would
+    /// repeat what a fast command printed meanwhile. (Following the log instead is no
+    /// substitute: the engine may end a follow before it has read a large log to its end.)
+    pub async fn attach_output(
         &self,
         id: &str,
-    ) -> impl Stream<Item = Result<Bytes, EngineError>> + use<> {
-        let opts = LogsOptionsBuilder::default()
-            .follow(true)
+    ) -> Result<impl Stream<Item = Result<Bytes, EngineError>> + use<>, EngineError> {
+        let opts = AttachContainerOptionsBuilder::default()
             .stdout(true)
             .stderr(true)
+            .stream(true)
+            .logs(false)
             .build();
+        let attached = self
+            .docker()
+            .attach_container(id, Some(opts))
+            .await
+            .map_err(EngineError::api(format!("attaching to container {id}")))?;
         let id = id.to_string();
-        self.docker().logs(&id, Some(opts)).map(move |item| {
+        Ok(attached.output.map(move |item| {
             item.map(|chunk| chunk.into_bytes())
                 .map_err(|source| EngineError::Api {
-                    action: format!(
-                        "reading the output of container {id} (dockhand reads it from the engine's log: the logging driver must be json-file, local or journald)"
-                    ),
+                    action: format!("reading the output of container {id}"),
                     source,
                 })
-        })
+        }))
     }
 
     /// Waits for the container to stop and returns its exit code (non-zero is a result, not an

@@ -325,8 +325,8 @@ async fn run_stack(
 
     let t0 = Instant::now();
     let id = engine.create(&spec).await?;
+    let mut output = engine.attach_output(&id).await?;
     engine.start(&id).await?;
-    let mut output = engine.follow_output(&id);
     reporter.event(Event::TestStarted {
         service: &settings.service,
         container: &spec.name,

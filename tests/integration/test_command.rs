@@ -509,3 +509,32 @@ async fn network_mode_service_shares_the_network_stack() {
     assert!(stdout(&out).contains("sidecar | PONG"), "{}", stdout(&out));
     assert_clean(&project).await;
 }
+
+/// A command that prints at once and exits is the case where output could be missed (read too
+/// late) or repeated (replayed from the log as well as streamed). Repeated, since it is a race.
+#[tokio::test]
+async fn fast_output_is_captured_exactly_once() {
+    require_fixtures().await;
+    let project = unique("fast");
+    for _ in 0..25 {
+        let out = dockhand(&[
+            "test",
+            "-f",
+            "tests/stacks/solo.yml",
+            "-p",
+            &project,
+            "--service",
+            "app",
+            "--",
+            "sh",
+            "-c",
+            "echo first; echo second; echo 'Result: SUCCESS!'",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(
+            stdout(&out),
+            "app | first\napp | second\napp | Result: SUCCESS!\n"
+        );
+    }
+    assert_clean(&project).await;
+}

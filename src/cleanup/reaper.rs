@@ -69,10 +69,15 @@ pub async fn run(run: &str) -> i32 {
     let _hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
     let mut input = Vec::new();
     let _ = tokio::io::stdin().read_to_end(&mut input).await;
-    if String::from_utf8_lossy(&input).lines().any(|l| l.trim() == "keep") {
+    if String::from_utf8_lossy(&input)
+        .lines()
+        .any(|l| l.trim() == "keep")
+    {
         return 0;
     }
-    let Ok(engine) = Engine::connect().await else { return 3 };
+    let Ok(engine) = Engine::connect().await else {
+        return 3;
+    };
     // Engine calls the owner had in flight may still land: remove, wait, remove again.
     let mut code = 0;
     for pause in [Duration::from_millis(200), Duration::from_secs(2)] {

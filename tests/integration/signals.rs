@@ -132,14 +132,26 @@ async fn sigterm_during_test_command_tears_down() {
 
 #[tokio::test]
 async fn sigkill_during_bring_up_is_cleaned_by_the_reaper() {
-    let (code, out) = interrupt("kill-up", "tests/stacks/unhealthy.yml", &["true"], "stuck: starting", "KILL").await;
+    let (code, out) = interrupt(
+        "kill-up",
+        "tests/stacks/unhealthy.yml",
+        &["true"],
+        "stuck: starting",
+        "KILL",
+    )
+    .await;
     assert_eq!(code, None, "killed by a signal, no exit code: {out}");
 }
 
 #[tokio::test]
 async fn sigkill_during_test_command_is_cleaned_by_the_reaper() {
-    let (code, out) =
-        interrupt("kill-test", "tests/stacks/basic.yml", &["sh", "-c", "echo test-begins; sleep 60"], "test-begins", "KILL")
-            .await;
+    let (code, out) = interrupt(
+        "kill-test",
+        "tests/stacks/basic.yml",
+        &["sh", "-c", "echo test-begins; sleep 60"],
+        "test-begins",
+        "KILL",
+    )
+    .await;
     assert_eq!(code, None, "killed by a signal, no exit code: {out}");
 }

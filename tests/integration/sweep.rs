@@ -16,7 +16,10 @@ async fn fake_run_network(project: &str, run: &str, pid: u32, keep: bool) {
         (labels::PROJECT.to_string(), project.to_string()),
         (labels::RUN.to_string(), run.to_string()),
         (labels::OWNER_PID.to_string(), pid.to_string()),
-        (labels::OWNER_HOST.to_string(), dockhand::cleanup::owner::this_host()),
+        (
+            labels::OWNER_HOST.to_string(),
+            dockhand::cleanup::owner::this_host(),
+        ),
     ]);
     if keep {
         l.insert(labels::KEEP.to_string(), "true".to_string());
@@ -49,7 +52,13 @@ async fn prune_removes_runs_of_dead_owners_only() {
     let kept = unique("sweep-kept");
     let alive = unique("sweep-alive");
     fake_run_network(&kept, &uuid::Uuid::new_v4().to_string(), dead_pid(), true).await;
-    fake_run_network(&alive, &uuid::Uuid::new_v4().to_string(), std::process::id(), false).await;
+    fake_run_network(
+        &alive,
+        &uuid::Uuid::new_v4().to_string(),
+        std::process::id(),
+        false,
+    )
+    .await;
 
     let mut pruned_by_prune = false;
     for _ in 0..5 {
@@ -63,14 +72,23 @@ async fn prune_removes_runs_of_dead_owners_only() {
             break;
         }
     }
-    assert!(pruned_by_prune, "dockhand prune never removed the abandoned run itself");
+    assert!(
+        pruned_by_prune,
+        "dockhand prune never removed the abandoned run itself"
+    );
     assert!(!leftovers(&kept).await.is_empty(), "a kept stack was swept");
-    assert!(!leftovers(&alive).await.is_empty(), "a live owner's run was swept");
+    assert!(
+        !leftovers(&alive).await.is_empty(),
+        "a live owner's run was swept"
+    );
 
     let down = dockhand(&["down", "-p", &kept]);
     assert_eq!(down.status.code(), Some(0));
     let engine = engine().await;
-    engine.remove_network(&format!("{alive}_default")).await.unwrap();
+    engine
+        .remove_network(&format!("{alive}_default"))
+        .await
+        .unwrap();
     assert_clean(&kept).await;
     assert_clean(&alive).await;
 }
@@ -84,7 +102,16 @@ async fn a_run_sweeps_abandoned_runs_first() {
         fake_run_network(&dead, &uuid::Uuid::new_v4().to_string(), dead_pid(), false).await;
         let project = unique("sweeper");
         let out = dockhand(&[
-            "test", "-f", "tests/stacks/basic.yml", "-p", &project, "--service", "app", "--", "echo", "Result: SUCCESS!",
+            "test",
+            "-f",
+            "tests/stacks/basic.yml",
+            "-p",
+            &project,
+            "--service",
+            "app",
+            "--",
+            "echo",
+            "Result: SUCCESS!",
         ]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         assert_clean(&dead).await;

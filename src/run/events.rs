@@ -42,6 +42,8 @@ pub enum Event<'a> {
         service: &'a str,
         line: &'a str,
     },
+    /// The `Output` lines so far should reach the screen now (sent after each chunk).
+    OutputFlush,
     Warning {
         message: &'a str,
     },
@@ -74,7 +76,12 @@ pub struct Console {
     live: bool,
     verbose: bool,
     state: Mutex<LiveBlock>,
+    /// Output lines not yet written: written in one go per chunk, not one write per line.
+    pending: Mutex<Vec<u8>>,
 }
+
+/// Pending output is written once it reaches this size, even within a chunk.
+const PENDING_LIMIT: usize = 64 * 1024;
 
 /// The status lines currently drawn at the bottom of the terminal.
 #[derive(Debug, Default)]
@@ -92,6 +99,7 @@ impl Console {
             live,
             verbose,
             state: Mutex::new(LiveBlock::default()),
+            pending: Mutex::new(Vec::new()),
         }
     }
 
@@ -101,6 +109,7 @@ impl Console {
 
     /// A message that stays: it ends the current live block.
     fn line(&self, text: &str) {
+        self.flush_output();
         let mut block = self.lock();
         block.rows.clear();
         block.drawn = 0;
@@ -135,8 +144,25 @@ impl Console {
     }
 
     fn output(&self, service: &str, line: &str) {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{service} | {line}");
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.extend_from_slice(service.as_bytes());
+        pending.extend_from_slice(b" | ");
+        pending.extend_from_slice(line.as_bytes());
+        pending.push(b'\n');
+        if pending.len() >= PENDING_LIMIT {
+            let _ = std::io::stdout().lock().write_all(&pending);
+            pending.clear();
+        }
+    }
+
+    fn flush_output(&self) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if !pending.is_empty() {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(&pending);
+            let _ = out.flush();
+            pending.clear();
+        }
     }
 }
 
@@ -173,6 +199,7 @@ impl Reporter for Console {
                 "{service}: running the test command in {container}"
             )),
             Event::Output { service, line } => self.output(service, line),
+            Event::OutputFlush => self.flush_output(),
             Event::Warning { message } => self.line(&format!("warning: {message}")),
             Event::Note { message } => self.line(message),
             Event::TearingDown { project } => self.line(&format!("tearing down {project}")),

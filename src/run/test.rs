@@ -83,6 +83,14 @@ pub struct TestRecord {
     pub output_tail: crate::report::OutputTail,
 }
 
+/// The output of a test command that is still running.
+#[derive(Debug, Clone)]
+pub struct PartialOutput {
+    pub started: Instant,
+    pub path: PathBuf,
+    pub tail: crate::report::OutputTail,
+}
+
 /// What a run did, whether it finished or not.
 #[derive(Debug, Clone, Default)]
 pub struct RunRecord {
@@ -99,6 +107,8 @@ pub struct RunRecord {
     pub duration: Duration,
     pub setup: Vec<SetupRecord>,
     pub test: Option<TestRecord>,
+    /// The test command's output while it runs; becomes `test` when it ends.
+    pub partial: Option<PartialOutput>,
     /// Why the run ended before a verdict, if it did.
     pub error: Option<String>,
     pub artifacts: PathBuf,
@@ -235,7 +245,8 @@ pub async fn run_test(
         },
         None => body.await,
     };
-    record.duration = t0.elapsed();
+    let finished = Instant::now();
+    record.duration = finished.duration_since(t0);
 
     // Logs first (the containers are about to go), then the stack.
     save_logs(&engine, &plan, &artifacts).await;
@@ -263,6 +274,21 @@ pub async fn run_test(
     };
     if let Err(e) = &result {
         record.error = Some(e.to_string());
+        // A test command cut short is reported with what it printed, as a failure saying why.
+        if let Some(p) = record.partial.take() {
+            record.test = Some(TestRecord {
+                command: record.command.clone(),
+                duration: finished.duration_since(p.started),
+                verdict: Verdict {
+                    passed: false,
+                    marker: crate::verdict::MarkerFound::NotChecked,
+                    exit_code: -1,
+                    reason: format!("the test command did not finish: {e}"),
+                },
+                output_path: p.path,
+                output_tail: p.tail,
+            });
+        }
     }
     if let Some(path) = &settings.junit {
         super::junit::write(path, &record, &super::junit::masker(settings))?;
@@ -345,7 +371,12 @@ async fn run_stack(
         source,
     };
     let mut scanner = LineScanner::default();
-    let mut tail = crate::report::OutputTail::default();
+    // Kept in the record as it grows, so a run cut short (timeout, signal) still reports it.
+    record.partial = Some(PartialOutput {
+        started: t0,
+        path: output_path.clone(),
+        tail: crate::report::OutputTail::default(),
+    });
     let service = settings.service.as_str();
     let watch_deps = watch_dependencies(engine, &started.containers);
     tokio::pin!(watch_deps);
@@ -354,8 +385,11 @@ async fn run_stack(
             chunk = output.next() => match chunk {
                 Some(Ok(bytes)) => {
                     file.write_all(&bytes).await.map_err(write_err)?;
-                    tail.push(&bytes);
+                    if let Some(p) = &mut record.partial {
+                        p.tail.push(&bytes);
+                    }
                     scanner.push(&bytes, |line| reporter.event(Event::Output { service, line }));
+                    reporter.event(Event::OutputFlush);
                 }
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
@@ -379,9 +413,11 @@ async fn run_stack(
         }
     }
     scanner.finish(|line| reporter.event(Event::Output { service, line }));
+    reporter.event(Event::OutputFlush);
     file.flush().await.map_err(write_err)?;
     let exit_code = engine.wait_exit(&id).await?;
     let verdict = judge(exit_code, scanner.last_line(), &settings.markers);
+    let tail = record.partial.take().map(|p| p.tail).unwrap_or_default();
     record.test = Some(TestRecord {
         command: record.command.clone(),
         duration: t0.elapsed(),

@@ -158,6 +158,12 @@ async fn whole_run_timeout_tears_down_and_exits_3() {
     assert_valid_junit(&junit);
     let report = std::fs::read_to_string(&junit).unwrap();
     assert!(report.contains("timeout of 20s"), "{report}");
+    // The report carries what the command printed before the deadline, as a failure.
+    assert!(
+        report.contains("<failure message=\"the test command did not finish"),
+        "{report}"
+    );
+    assert!(report.contains("<system-out>test-begins"), "{report}");
     // What the command printed before the deadline is kept.
     let log = std::fs::read_to_string(artifacts.join("app-test.log")).unwrap();
     assert_eq!(log, "test-begins\n");

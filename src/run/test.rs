@@ -107,6 +107,9 @@ pub struct RunRecord {
     pub duration: Duration,
     pub setup: Vec<SetupRecord>,
     pub test: Option<TestRecord>,
+    /// Every `KEY=VALUE` the compose file sets on the run's services: the values of
+    /// secret-looking names are masked in reports.
+    pub environment: Vec<(String, String)>,
     /// The test command's output while it runs; becomes `test` when it ends.
     pub partial: Option<PartialOutput>,
     /// Why the run ended before a verdict, if it did.
@@ -224,6 +227,13 @@ pub async fn run_test(
         tag: crate::plan::stack::split_tag(&app.container.image).1,
         started_at: Some(SystemTime::now()),
         artifacts: artifacts.clone(),
+        environment: plan
+            .services
+            .values()
+            .flat_map(|s| s.container.env.iter())
+            .filter_map(|e| e.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         ..Default::default()
     };
     let t0 = Instant::now();
@@ -291,7 +301,14 @@ pub async fn run_test(
         }
     }
     if let Some(path) = &settings.junit {
-        super::junit::write(path, &record, &super::junit::masker(settings))?;
+        let mut masker = super::junit::masker(settings);
+        masker.add_env(
+            record
+                .environment
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        super::junit::write(path, &record, &masker)?;
     }
     reporter.event(Event::Note {
         message: &format!("logs saved in {}", artifacts.display()),

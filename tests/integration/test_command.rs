@@ -538,3 +538,24 @@ async fn fast_output_is_captured_exactly_once() {
     }
     assert_clean(&project).await;
 }
+
+#[tokio::test]
+async fn secrets_from_the_compose_file_are_masked_in_the_junit() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("compose.yml");
+    std::fs::write(
+        &file,
+        "services:\n  app:\n    image: dockhand-fixture/toolbox:1\n    environment:\n      DB_PASSWORD: hunter2hunter2\n",
+    )
+    .unwrap();
+    let r = run_test(
+        "compose-secret",
+        file.to_str().unwrap(),
+        &[],
+        &sh("echo \"connecting with $DB_PASSWORD\"; echo 'Result: FAILURE!'"),
+    )
+    .await;
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.junit.contains("connecting with ****"), "{}", r.junit);
+    assert!(!r.junit.contains("hunter2hunter2"), "{}", r.junit);
+}

@@ -133,6 +133,16 @@ impl Ctx {
         }
     }
 
+    /// Notes, once, a key of the specification that dockhand reads past (extension keys are
+    /// silent).
+    pub fn ignored(&mut self, what: &str, key: &str) {
+        if !key.starts_with("x-") {
+            self.warn_once(format!(
+                "{what} key `{key}` is accepted but not acted on by dockhand"
+            ));
+        }
+    }
+
     /// Makes `p` absolute against `base`, resolving `~` from HOME and `.`/`..` lexically.
     pub fn absolute(&self, base: &Path, p: &str) -> PathBuf {
         let joined = if p == "~" || p.starts_with("~/") {

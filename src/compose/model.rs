@@ -321,6 +321,24 @@ pub struct Ulimit {
     pub hard: i64,
 }
 
+impl ServiceVolume {
+    /// A mount of `kind` at `target` with no source and every option unset.
+    pub fn new(kind: VolumeKind, target: impl Into<String>) -> ServiceVolume {
+        ServiceVolume {
+            kind,
+            source: None,
+            target: target.into(),
+            read_only: false,
+            bind_create_host_path: None,
+            bind_propagation: None,
+            volume_nocopy: None,
+            volume_subpath: None,
+            tmpfs_size: None,
+            tmpfs_mode: None,
+        }
+    }
+}
+
 impl Project {
     /// The engine name of a project network key (`name:` if set, else `<project>_<key>`).
     pub fn network_name(&self, key: &str) -> String {

@@ -237,7 +237,7 @@ impl Ctx {
                                 }
                             }
                             "name" => port.name = self.string(v, &kp),
-                            _ => {}
+                            other => self.ignored("port", other),
                         }
                     }
                     if has_target {

@@ -372,7 +372,7 @@ impl Ctx {
                             },
                             "required" => d.required = self.bool(dv, &dp).unwrap_or(true),
                             "restart" => d.restart = self.bool(dv, &dp).unwrap_or(false),
-                            _ => {}
+                            other => self.ignored("depends_on", other),
                         }
                     }
                     out.insert(k.name.clone(), d);
@@ -435,7 +435,7 @@ impl Ctx {
                 "start_interval" => h.start_interval = self.duration(v, &p),
                 "retries" => h.retries = self.uint(v, &p),
                 "disable" => h.disable = self.bool(v, &p).unwrap_or(false),
-                _ => {}
+                other => self.ignored("healthcheck", other),
             }
         }
         if h.disable
@@ -472,7 +472,7 @@ impl Ctx {
                             "ipv4_address" => n.ipv4_address = self.string(nv, &np),
                             "ipv6_address" => n.ipv6_address = self.string(nv, &np),
                             "priority" => n.priority = self.int(nv, &np),
-                            _ => {}
+                            other => self.ignored("service network", other),
                         }
                     }
                     out.insert(k.name.clone(), n);
@@ -583,7 +583,7 @@ impl Ctx {
                             "source" => r.source = self.string(v, &kp).unwrap_or_default(),
                             "target" => r.target = self.string(v, &kp),
                             "mode" => r.mode = self.mode(v, &kp),
-                            _ => {}
+                            other => self.ignored("secret or config reference", other),
                         }
                     }
                     if r.source.is_empty() {

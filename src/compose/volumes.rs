@@ -195,7 +195,7 @@ impl Ctx {
                         match bk.name.as_str() {
                             "propagation" => v.bind_propagation = self.string(bv, &bp),
                             "create_host_path" => v.bind_create_host_path = self.bool(bv, &bp),
-                            _ => {}
+                            other => self.ignored("bind mount", other),
                         }
                     }
                 }
@@ -205,7 +205,7 @@ impl Ctx {
                         match bk.name.as_str() {
                             "nocopy" => v.volume_nocopy = self.bool(bv, &bp),
                             "subpath" => v.volume_subpath = self.string(bv, &bp),
-                            _ => {}
+                            other => self.ignored("volume mount", other),
                         }
                     }
                 }
@@ -215,11 +215,12 @@ impl Ctx {
                         match bk.name.as_str() {
                             "size" => v.tmpfs_size = self.size(bv, &bp),
                             "mode" => v.tmpfs_mode = self.mode(bv, &bp),
-                            _ => {}
+                            other => self.ignored("tmpfs mount", other),
                         }
                     }
                 }
-                _ => {}
+                "type" | "target" => {}
+                other => self.ignored("volume mount", other),
             }
         }
         if kind == VolumeKind::Bind && v.source.is_none() {

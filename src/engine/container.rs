@@ -319,16 +319,9 @@ mod tests {
                 ipv4_address: None,
             }],
             mounts: vec![ServiceVolume {
-                kind: VolumeKind::Volume,
                 source: Some("p_data".into()),
-                target: "/data".into(),
                 read_only: true,
-                bind_create_host_path: None,
-                bind_propagation: None,
-                volume_nocopy: None,
-                volume_subpath: None,
-                tmpfs_size: None,
-                tmpfs_mode: None,
+                ..ServiceVolume::new(VolumeKind::Volume, "/data")
             }],
             ports: vec![Port {
                 target: 5432,

@@ -494,7 +494,6 @@ fn plan_service(
         }
     });
 
-    let _ = project;
     ServicePlan {
         name: s.name.clone(),
         build,
@@ -539,16 +538,10 @@ fn file_mounts(project: &Project, s: &Service) -> Vec<ServiceVolume> {
     secrets
         .chain(configs)
         .map(|(file, target)| ServiceVolume {
-            kind: VolumeKind::Bind,
             source: Some(file.display().to_string()),
-            target,
             read_only: true,
             bind_create_host_path: Some(false),
-            bind_propagation: None,
-            volume_nocopy: None,
-            volume_subpath: None,
-            tmpfs_size: None,
-            tmpfs_mode: None,
+            ..ServiceVolume::new(VolumeKind::Bind, target)
         })
         .collect()
 }

@@ -225,17 +225,7 @@ pub async fn start_services(
         let fail = &fail;
         async move {
             let sp = &plan.services[name];
-            let result = start_one(
-                engine,
-                plan,
-                sp,
-                receivers,
-                tx,
-                ready_timeout,
-                reporter,
-                stop,
-            )
-            .await;
+            let result = start_one(engine, sp, receivers, tx, ready_timeout, reporter, stop).await;
             let _ = tx.send_if_modified(|p| {
                 if matches!(p, Phase::Ready(_)) {
                     false
@@ -280,10 +270,8 @@ pub async fn start_services(
 
 type Failure = (SetupRecord, Option<RunError>);
 
-#[allow(clippy::too_many_arguments)]
 async fn start_one(
     engine: &Engine,
-    plan: &StackPlan,
     sp: &crate::plan::ServicePlan,
     receivers: &HashMap<String, watch::Receiver<Phase>>,
     tx: &watch::Sender<Phase>,
@@ -395,7 +383,6 @@ async fn start_one(
         service: name,
         elapsed,
     });
-    let _ = plan;
     Ok(SetupRecord {
         service: name.clone(),
         duration: elapsed,

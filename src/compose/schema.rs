@@ -12,6 +12,7 @@ use regex::Regex;
 use serde_json::Value as Json;
 
 use super::context::{Ctx, join};
+use super::service::IGNORED_SERVICE_KEYS;
 use super::yaml::{Node, Value};
 
 const SPEC: &str = include_str!("compose-spec.json");
@@ -103,7 +104,7 @@ fn is_object_schema(s: &Json) -> bool {
 /// Reports every key the schema does not allow, at its position.
 pub fn check(ctx: &mut Ctx, root: &Node) {
     let Some(spec) = spec() else { return };
-    walk(ctx, root, &[spec], spec, &mut String::new(), 0);
+    walk(ctx, root, &[spec], spec, &mut String::new(), 0, false);
 }
 
 /// `path` is a buffer holding the dotted path of `node`, grown and cut back while walking.
@@ -114,6 +115,7 @@ fn walk(
     root: &Json,
     path: &mut String,
     depth: usize,
+    typed: bool,
 ) {
     if depth > 64 {
         return;
@@ -121,6 +123,14 @@ fn walk(
     let mut alts = Vec::new();
     for s in schemas {
         alternatives(root, s, &mut alts, 0);
+    }
+    if typed && let Some(expected) = type_mismatch(node, &alts) {
+        ctx.error(
+            node.pos,
+            path,
+            format!("must be {expected}, found {}", node.kind_name()),
+        );
+        return;
     }
     match &node.value {
         Value::Map(entries) => {
@@ -175,8 +185,14 @@ fn walk(
                     if len > 0 {
                         path.push('.');
                     }
+                    // Values the loader never reads get their types checked here.
+                    let child_typed = typed
+                        || (depth == 0 && k.name == "models")
+                        || (depth == 2
+                            && path.starts_with("services.")
+                            && IGNORED_SERVICE_KEYS.contains(&k.name.as_str()));
                     path.push_str(&k.name);
-                    walk(ctx, v, &subs, root, path, depth + 1);
+                    walk(ctx, v, &subs, root, path, depth + 1, child_typed);
                     path.truncate(len);
                 }
             }
@@ -194,12 +210,69 @@ fn walk(
             for (i, item) in items.iter().enumerate() {
                 let len = path.len();
                 let _ = write!(path, "[{i}]");
-                walk(ctx, item, &item_schemas, root, path, depth + 1);
+                walk(ctx, item, &item_schemas, root, path, depth + 1, typed);
                 path.truncate(len);
             }
         }
         _ => {}
     }
+}
+
+/// The types the schema allows when none of them fits `node`; `None` when one fits or the
+/// schema does not say.
+fn type_mismatch(node: &Node, alts: &[&Json]) -> Option<String> {
+    let open = alts.iter().any(|s| {
+        s.get("type").is_none()
+            && s.get("oneOf").is_none()
+            && s.get("anyOf").is_none()
+            && s.get("allOf").is_none()
+    });
+    if open {
+        return None;
+    }
+    let mut expected: Vec<&str> = Vec::new();
+    for s in alts {
+        let types: Vec<&str> = match s.get("type") {
+            Some(Json::String(t)) => vec![t.as_str()],
+            Some(Json::Array(ts)) => ts.iter().filter_map(Json::as_str).collect(),
+            _ => continue,
+        };
+        for t in types {
+            let fits = match (&node.value, t) {
+                (Value::Null, "null") => true,
+                (Value::Scalar(_), "string") => true,
+                (Value::Scalar(v), "integer") => v.trim().parse::<i64>().is_ok(),
+                (Value::Scalar(v), "number") => v.trim().parse::<f64>().is_ok(),
+                (Value::Scalar(v), "boolean") => super::read::parse_bool(v).is_some(),
+                (Value::Seq(_), "array") => true,
+                (Value::Map(_), "object") => true,
+                _ => false,
+            };
+            if fits {
+                return None;
+            }
+            if !expected.contains(&t) {
+                expected.push(t);
+            }
+        }
+    }
+    if expected.is_empty() {
+        return None;
+    }
+    let words: Vec<&str> = expected
+        .iter()
+        .map(|t| match *t {
+            "string" => "a string",
+            "integer" => "an integer",
+            "number" => "a number",
+            "boolean" => "a boolean",
+            "array" => "a list",
+            "object" => "a mapping",
+            "null" => "null",
+            other => other,
+        })
+        .collect();
+    Some(words.join(" or "))
 }
 
 fn unknown_key(ctx: &mut Ctx, k: &super::yaml::Key, objects: &[&Json], p: &str, parent: &str) {
@@ -283,6 +356,22 @@ mod tests {
     fn extensions_and_nested_known_keys_pass() {
         let text = "x-common: {a: 1}\nservices:\n  app:\n    x-note: hi\n    image: x\n    healthcheck: {test: [CMD, x], interval: 1s}\n    depends_on: {db: {condition: service_healthy}}\n    deploy: {resources: {limits: {cpus: '1'}}}\n    ports: [{target: 80, published: '8080'}]\n";
         assert!(errors(text).is_empty(), "{:?}", errors(text));
+    }
+
+    #[test]
+    fn values_of_ignored_keys_are_type_checked() {
+        let e = errors(
+            "services:\n  app:\n    image: x\n    deploy:\n      resources: [1]\n      replicas: 2\n    logging: json\n    cpus: 0.5\n",
+        );
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(
+            e[0].contains("services.app.deploy.resources: must be a mapping, found a sequence"),
+            "{e:?}"
+        );
+        assert!(
+            e[1].contains("services.app.logging: must be a mapping"),
+            "{e:?}"
+        );
     }
 
     #[test]

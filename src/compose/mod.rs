@@ -1,5 +1,26 @@
 //! Compose files read as docker compose reads them: YAML with positions, interpolation, .env,
 //! merge, extends, include, profiles and validation, producing a [`Project`].
+//!
+//! ```no_run
+//! use dockhand::compose::{self, ConfigFormat, LoadOptions};
+//!
+//! let opts = LoadOptions {
+//!     files: vec!["compose.yml".into()],
+//!     profiles: vec!["test".into()],
+//!     enable_services: vec!["app".into()],
+//!     ..LoadOptions::default()
+//! };
+//! match compose::load(&opts) {
+//!     Ok(project) => {
+//!         for warning in &project.warnings {
+//!             eprintln!("warning: {warning}");
+//!         }
+//!         print!("{}", compose::render_config(&project, ConfigFormat::Yaml));
+//!     }
+//!     // Every problem with FILE:LINE:COL, the line quoted and a hint.
+//!     Err(e) => eprintln!("{e}"),
+//! }
+//! ```
 
 mod context;
 pub mod diagnostic;

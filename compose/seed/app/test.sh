@@ -31,7 +31,7 @@ second=$(redis-cli -h "$REDIS_HOST" INCR visits) || fail "redis-cli INCR failed"
 echo "ok: INCR $first -> $second"
 
 echo "== Memcached at ${MEMCACHED_HOST}"
-reply=$(printf 'set greeting 0 60 5\r\nhello\r\nget greeting\r\nquit\r\n' | nc -q 2 "$MEMCACHED_HOST" 11211 | tr -d '\r')
+reply=$(printf 'set greeting 0 60 5\r\nhello\r\nget greeting\r\nquit\r\n' | nc -w 5 "$MEMCACHED_HOST" 11211 | tr -d '\r')
 echo "$reply" | grep -qx "STORED" || fail "memcached set: $reply"
 echo "$reply" | grep -qx "hello" || fail "memcached get: $reply"
 echo "ok: set then get"

@@ -8,13 +8,7 @@ use super::yaml::{Key, MergeTag, Node, Value};
 /// Service keys whose value replaces the earlier one.
 const REPLACED: &[&str] = &["command", "entrypoint"];
 /// Service keys written as a list or a mapping, merged as mappings.
-const LIST_OR_DICT: &[&str] = &[
-    "environment",
-    "labels",
-    "annotations",
-    "sysctls",
-    "extra_hosts",
-];
+const LIST_OR_DICT: &[&str] = &["environment", "labels", "annotations", "sysctls"];
 /// Service keys that hold a string or a list, merged as lists.
 const STRING_OR_LIST: &[&str] = &["dns", "dns_search", "env_file", "tmpfs", "label_file"];
 /// Service keys written as a list of names or a mapping, merged as mappings.
@@ -151,6 +145,8 @@ pub fn merge_service(base: &mut Node, over: Node) {
             merge_names_or_map
         } else if UNIQUE.contains(&name.as_str()) {
             merge_unique
+        } else if name == "extra_hosts" {
+            merge_extra_hosts
         } else if name == "build" {
             merge_build
         } else if name == "healthcheck" {
@@ -208,7 +204,15 @@ fn dict_form(node: Node, sep: &[char]) -> Node {
 }
 
 fn merge_list_or_dict(base: &mut Node, over: Node) {
-    let seps: &[char] = &['='];
+    merge_dict_with(base, over, &['=']);
+}
+
+/// `extra_hosts` entries are `host=ip` or `host:ip`.
+fn merge_extra_hosts(base: &mut Node, over: Node) {
+    merge_dict_with(base, over, &['=', ':']);
+}
+
+fn merge_dict_with(base: &mut Node, over: Node, seps: &[char]) {
     let b = std::mem::replace(base, Node::new(Value::Null, Pos::default()));
     let mut b = dict_form(b, seps);
     let o = dict_form(over, seps);
@@ -418,7 +422,8 @@ fn merge_build(base: &mut Node, over: Node) {
         Value::Map(entries) if b.map().is_some() => {
             for (k, v) in entries {
                 let rule: fn(&mut Node, Node) = match k.name.as_str() {
-                    "args" | "labels" | "extra_hosts" => merge_list_or_dict,
+                    "args" | "labels" => merge_list_or_dict,
+                    "extra_hosts" => merge_extra_hosts,
                     _ => merge_any,
                 };
                 merge_entry(&mut b, k, v, rule);

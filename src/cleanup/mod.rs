@@ -8,4 +8,4 @@ pub mod teardown;
 
 pub use reaper::Reaper;
 pub use sweep::{RunOwner, sweep};
-pub use teardown::{Removed, teardown, teardown_run};
+pub use teardown::{Removed, stop_run, teardown, teardown_run};

@@ -21,6 +21,25 @@ impl Removed {
     }
 }
 
+/// Stops every container of run `run_id` gracefully, in parallel (before a teardown, for
+/// services that must shut down cleanly; teardown alone kills them).
+pub async fn stop_run(engine: &Engine, run_id: &str) -> Result<(), EngineError> {
+    let selector = BTreeMap::from([
+        (labels::RUN.to_string(), run_id.to_string()),
+        (labels::MANAGED.to_string(), "true".to_string()),
+    ]);
+    let ids: Vec<String> = engine
+        .containers_with(&selector)
+        .await?
+        .into_iter()
+        .filter_map(|c| c.id)
+        .collect();
+    for r in join_all(ids.iter().map(|id| engine.stop(id))).await {
+        r?;
+    }
+    Ok(())
+}
+
 /// Removes everything of run `run_id`.
 pub async fn teardown_run(engine: &Engine, run_id: &str) -> Result<Removed, EngineError> {
     teardown(

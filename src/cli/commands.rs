@@ -132,6 +132,7 @@ fn test_settings(args: &TestArgs) -> Result<TestSettings, RunError> {
         ready_timeout: Duration::from_secs(args.ready_timeout),
         timeout: args.timeout.map(Duration::from_secs),
         masks: args.masks.clone(),
+        graceful_stop: args.graceful_stop,
         reaper: std::env::current_exe().ok(),
     })
 }

@@ -91,6 +91,10 @@ pub struct TestArgs {
     /// Leave the stack up afterwards (remove it with `dockhand down -p NAME`).
     #[arg(long)]
     pub keep: bool,
+    /// At teardown, stop each container gracefully (its stop signal, then its
+    /// stop_grace_period) instead of killing it.
+    #[arg(long)]
+    pub graceful_stop: bool,
     /// Keep fixed host ports from the file instead of ephemeral ones.
     #[arg(long)]
     pub keep_host_ports: bool,

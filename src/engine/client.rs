@@ -175,6 +175,26 @@ impl Engine {
             .map_err(EngineError::api(format!("inspecting container {id}")))
     }
 
+    /// Stops a container gracefully: its stop signal, then SIGKILL after its grace period
+    /// (`stop_grace_period`, default 10 s). A container that already stopped is fine.
+    pub async fn stop(&self, id: &str) -> Result<(), EngineError> {
+        match self
+            .docker
+            .stop_container(id, None::<bollard::query_parameters::StopContainerOptions>)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(e) if is_not_found(&e) || super::error::is_conflict(&e) => Ok(()),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
+            Err(e) => Err(EngineError::Api {
+                action: format!("stopping container {id}"),
+                source: e,
+            }),
+        }
+    }
+
     /// Sends `signal` to a running container; a container that already stopped is fine.
     pub async fn kill(&self, id: &str, signal: &str) -> Result<(), EngineError> {
         let opts = KillContainerOptionsBuilder::default()

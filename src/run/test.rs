@@ -13,7 +13,7 @@ use super::fault;
 use super::up::{
     SetupOutcome, SetupRecord, Stop, create_resources, prepare_images, start_services,
 };
-use crate::cleanup::{Reaper, sweep, teardown_run};
+use crate::cleanup::{Reaper, stop_run, sweep, teardown_run};
 use crate::compose::{self, LoadOptions, Project};
 use crate::engine::Engine;
 use crate::plan::graph::Graph;
@@ -44,6 +44,9 @@ pub struct TestSettings {
     /// Names of variables whose values are secret, besides the default secret-looking names
     /// (`--mask NAME`; `*` allowed).
     pub masks: Vec<String>,
+    /// Stop the containers gracefully (stop signal, then the grace period) before removing
+    /// them, instead of killing them.
+    pub graceful_stop: bool,
     /// The dockhand binary to start as this run's reaper (the CLI sets it; the library cannot,
     /// its executable being the user's test binary).
     pub reaper: Option<PathBuf>,
@@ -66,6 +69,7 @@ impl Default for TestSettings {
             ready_timeout: Duration::from_secs(120),
             timeout: None,
             masks: Vec::new(),
+            graceful_stop: false,
             reaper: None,
         }
     }
@@ -258,7 +262,16 @@ pub async fn run_test(
     let finished = Instant::now();
     record.duration = finished.duration_since(t0);
 
-    // Logs first (the containers are about to go), then the stack.
+    // A graceful stop (if asked for) so the logs include each shutdown, then the logs (the
+    // containers are about to go), then the stack. Nothing here may skip the teardown.
+    if settings.graceful_stop
+        && !settings.keep
+        && let Err(e) = stop_run(&engine, &plan.run.id).await
+    {
+        reporter.event(Event::Warning {
+            message: &format!("could not stop the stack gracefully, killing it: {e}"),
+        });
+    }
     save_logs(&engine, &plan, &artifacts).await;
     if settings.keep {
         if let Some(r) = reaper {

@@ -734,3 +734,41 @@ async fn unreachable_daemon_exits_3_naming_the_socket_and_the_fix() {
         "the message must say how to fix it:\n{err}"
     );
 }
+
+#[tokio::test]
+async fn graceful_stop_lets_dependencies_shut_down_and_kill_does_not() {
+    require_fixtures().await;
+    for (flag, expect_goodbye) in [(Some("--graceful-stop"), true), (None, false)] {
+        let project = unique("g-graceful");
+        let dir = tempfile::tempdir().unwrap();
+        let artifacts = dir.path().join("artifacts");
+        let mut args = vec![
+            "test".to_string(),
+            "-f".into(),
+            "tests/stacks/graceful.yml".into(),
+            "-p".into(),
+            project.clone(),
+            "--service".into(),
+            "app".into(),
+            "--artifacts".into(),
+            path_arg(&artifacts),
+        ];
+        args.extend(flag.map(String::from));
+        args.extend(["--".into(), "echo".into(), "Result: SUCCESS!".into()]);
+        let out = dockhand(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_clean(&project).await;
+        let log = std::fs::read_dir(&artifacts)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().ends_with("-polite-1.log"))
+            .expect("the dependency's log is saved");
+        let text = std::fs::read_to_string(log).unwrap();
+        assert!(text.contains("up"), "{text}");
+        assert_eq!(
+            text.contains("graceful shutdown"),
+            expect_goodbye,
+            "{flag:?}: {text}"
+        );
+    }
+}

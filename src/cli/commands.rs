@@ -7,7 +7,7 @@ use super::{Cli, Command, ConfigArgs, DownArgs, Format, ProjectArgs, TestArgs, U
 use crate::cleanup::teardown;
 use crate::compose::{self, LoadOptions};
 use crate::engine::{Engine, labels};
-use crate::run::{Console, Reporter, RunError, Stack, Stop, TestSettings, exit, run_test, signal};
+use crate::run::{Console, RunError, Stack, Stop, TestSettings, exit, run_test, signal};
 use crate::verdict::{MarkerPolicy, Markers};
 
 impl ProjectArgs {
@@ -307,9 +307,12 @@ async fn prune() -> Result<i32, RunError> {
 fn config(args: ConfigArgs) -> Result<i32, RunError> {
     let mut load = args.project.load_options();
     load.env_files = args.env_files.clone();
-    let project = compose::load(&load)?;
+    let mut project = compose::load(&load)?;
     for w in &project.warnings {
         eprintln!("warning: {w}");
+    }
+    if !args.no_mask {
+        mask_config(&mut project, &args.masks);
     }
     if args.services {
         for s in project.services.keys() {
@@ -325,5 +328,29 @@ fn config(args: ConfigArgs) -> Result<i32, RunError> {
     Ok(exit::PASS)
 }
 
-#[allow(dead_code)]
-fn _reporter_is_object_safe(_: &dyn Reporter) {}
+/// Replaces the values of secret-looking variables (and those named with `--mask`) in the
+/// services' environment and build args, and anywhere those values appear in other variables.
+fn mask_config(project: &mut compose::Project, extra: &[String]) {
+    let mut masker = crate::report::Masker::new(extra);
+    for s in project.services.values() {
+        let env = s
+            .environment
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.as_deref()?)));
+        masker.add_env(env);
+    }
+    for s in project.services.values_mut() {
+        for (k, v) in s.environment.iter_mut() {
+            if let Some(value) = v {
+                *value = masker.mask_value(k, value).into_owned();
+            }
+        }
+        if let Some(build) = &mut s.build {
+            for (k, v) in build.args.iter_mut() {
+                if let Some(value) = v {
+                    *value = masker.mask_value(k, value).into_owned();
+                }
+            }
+        }
+    }
+}

@@ -153,6 +153,12 @@ pub struct ConfigArgs {
     /// Print only the service names.
     #[arg(long)]
     pub services: bool,
+    /// Also mask this variable's value (repeatable; secret-looking names are masked anyway).
+    #[arg(long = "mask", value_name = "NAME")]
+    pub masks: Vec<String>,
+    /// Print secret-looking values as they are.
+    #[arg(long)]
+    pub no_mask: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -772,3 +772,80 @@ async fn graceful_stop_lets_dependencies_shut_down_and_kill_does_not() {
         );
     }
 }
+
+#[tokio::test]
+async fn external_networks_and_volumes_are_used_and_never_removed() {
+    require_fixtures().await;
+    let project = unique("g-external");
+    let net = format!("{project}-shared-net");
+    let vol = format!("{project}-shared-vol");
+    let engine = engine().await;
+    engine
+        .docker()
+        .create_network(bollard::models::NetworkCreateRequest {
+            name: net.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    engine
+        .docker()
+        .create_volume(bollard::models::VolumeCreateRequest {
+            name: Some(vol.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("compose.yml");
+    std::fs::write(
+        &file,
+        format!(
+            "services:\n  app:\n    image: dockhand-fixture/toolbox:1\n    networks: [shared]\n    volumes: [\"data:/data\"]\n\
+             networks:\n  shared:\n    external: true\n    name: {net}\n\
+             volumes:\n  data:\n    external: true\n    name: {vol}\n"
+        ),
+    )
+    .unwrap();
+    let out = dockhand(&[
+        "test",
+        "-f",
+        file.to_str().unwrap(),
+        "-p",
+        &project,
+        "--service",
+        "app",
+        "--",
+        "sh",
+        "-c",
+        "echo kept > /data/mark && echo 'Result: SUCCESS!'",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_clean(&project).await;
+    assert!(
+        engine.network_exists(&net).await.unwrap(),
+        "the external network was removed"
+    );
+    assert!(
+        engine.volume_exists(&vol).await.unwrap(),
+        "the external volume was removed"
+    );
+    engine.remove_network(&net).await.unwrap();
+    engine.remove_volume(&vol).await.unwrap();
+
+    // A missing external network is bad input, said before anything is created.
+    let out = dockhand(&[
+        "test",
+        "-f",
+        file.to_str().unwrap(),
+        "-p",
+        &project,
+        "--service",
+        "app",
+        "--",
+        "true",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&net), "{}", stderr(&out));
+    assert_clean(&project).await;
+}

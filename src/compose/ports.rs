@@ -156,16 +156,7 @@ pub fn parse_short(spec: &str) -> Result<Vec<Port>, PortError> {
 impl Ctx {
     /// Reads `ports:`.
     pub fn ports(&mut self, node: &Node, path: &str) -> Vec<Port> {
-        let Some(items) = node.seq() else {
-            if !node.is_null() {
-                self.error(
-                    node.pos,
-                    path,
-                    format!("must be a list, found {}", node.kind_name()),
-                );
-            }
-            return Vec::new();
-        };
+        let items = self.items(node, path);
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let p = index(path, i);

@@ -134,16 +134,22 @@ impl Ctx {
 
     /// A sequence of strings.
     pub fn list(&mut self, node: &Node, path: &str) -> Vec<String> {
+        let items = self.items(node, path);
+        self.strings(items, path)
+    }
+
+    /// The items of a sequence: none for null; an error (and none) for anything else.
+    pub fn items<'n>(&mut self, node: &'n Node, path: &str) -> &'n [Node] {
         match &node.value {
-            Value::Seq(items) => self.strings(items, path),
-            Value::Null => Vec::new(),
+            Value::Seq(items) => items,
+            Value::Null => &[],
             _ => {
                 self.error(
                     node.pos,
                     path,
                     format!("must be a list, found {}", node.kind_name()),
                 );
-                Vec::new()
+                &[]
             }
         }
     }

@@ -558,16 +558,7 @@ impl Ctx {
 
     fn file_refs(&mut self, node: &Node, path: &str) -> Vec<ServiceFileRef> {
         let mut out = Vec::new();
-        let Some(items) = node.seq() else {
-            if !node.is_null() {
-                self.error(
-                    node.pos,
-                    path,
-                    format!("must be a list, found {}", node.kind_name()),
-                );
-            }
-            return out;
-        };
+        let items = self.items(node, path);
         for (i, item) in items.iter().enumerate() {
             let p = index(path, i);
             match &item.value {

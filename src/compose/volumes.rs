@@ -11,21 +11,6 @@ fn is_path(source: &str) -> bool {
     source.starts_with('.') || source.starts_with('/') || source.starts_with('~')
 }
 
-fn empty(kind: VolumeKind, target: String) -> ServiceVolume {
-    ServiceVolume {
-        kind,
-        source: None,
-        target,
-        read_only: false,
-        bind_create_host_path: None,
-        bind_propagation: None,
-        volume_nocopy: None,
-        volume_subpath: None,
-        tmpfs_size: None,
-        tmpfs_mode: None,
-    }
-}
-
 impl Ctx {
     /// Parses one short-syntax entry; `base` resolves relative bind sources.
     pub fn parse_volume_short(&self, spec: &str, base: &Path) -> Result<ServiceVolume, String> {
@@ -49,16 +34,16 @@ impl Ctx {
             ));
         }
         let mut v = match source {
-            None => empty(VolumeKind::Volume, target.to_string()),
+            None => ServiceVolume::new(VolumeKind::Volume, target.to_string()),
             Some("") => return Err(format!("invalid volume \"{spec}\": empty source")),
             Some(s) if is_path(s) => {
-                let mut v = empty(VolumeKind::Bind, target.to_string());
+                let mut v = ServiceVolume::new(VolumeKind::Bind, target.to_string());
                 v.source = Some(self.absolute(base, s).display().to_string());
                 v.bind_create_host_path = Some(true);
                 v
             }
             Some(s) => {
-                let mut v = empty(VolumeKind::Volume, target.to_string());
+                let mut v = ServiceVolume::new(VolumeKind::Volume, target.to_string());
                 v.source = Some(s.to_string());
                 v
             }
@@ -86,16 +71,7 @@ impl Ctx {
 
     /// Reads a service's `volumes:`.
     pub fn service_volumes(&mut self, node: &Node, path: &str) -> Vec<ServiceVolume> {
-        let Some(items) = node.seq() else {
-            if !node.is_null() {
-                self.error(
-                    node.pos,
-                    path,
-                    format!("must be a list, found {}", node.kind_name()),
-                );
-            }
-            return Vec::new();
-        };
+        let items = self.items(node, path);
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let p = index(path, i);
@@ -173,7 +149,7 @@ impl Ctx {
             }
             return None;
         }
-        let mut v = empty(kind, target);
+        let mut v = ServiceVolume::new(kind, target);
         for (k, val) in item.map().map(Vec::as_slice).unwrap_or(&[]) {
             let kp = join(p, &k.name);
             match k.name.as_str() {

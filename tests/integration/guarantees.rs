@@ -2,10 +2,9 @@
 //! end, no output is lost however large, the reports stay valid and keep secrets out, parallel
 //! runs never collide, and daemon trouble is explained.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use super::support::*;
@@ -28,86 +27,6 @@ fn sh(script: &str) -> Vec<&str> {
 
 fn path_arg(path: &Path) -> String {
     path.to_string_lossy().into_owned()
-}
-
-/// A running `dockhand test` whose stdout and stderr lines arrive on one channel, for tests
-/// that act on what it prints.
-struct Running {
-    child: Child,
-    lines: Receiver<String>,
-    seen: String,
-}
-
-impl Running {
-    fn spawn(args: &[String]) -> Running {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dockhand"))
-            .args(args)
-            .current_dir(root())
-            .env("CI", "true")
-            .env_remove("DOCKHAND_TAG")
-            .env_remove("DOCKHAND_FAULT")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run dockhand");
-        let (tx, lines) = channel::<String>();
-        let out = child.stdout.take().unwrap();
-        let err = child.stderr.take().unwrap();
-        let tx2 = tx.clone();
-        std::thread::spawn(move || {
-            BufReader::new(out)
-                .lines()
-                .map_while(Result::ok)
-                .for_each(|l| drop(tx.send(l)))
-        });
-        std::thread::spawn(move || {
-            BufReader::new(err)
-                .lines()
-                .map_while(Result::ok)
-                .for_each(|l| drop(tx2.send(l)))
-        });
-        Running {
-            child,
-            lines,
-            seen: String::new(),
-        }
-    }
-
-    /// Waits (up to two minutes) until a line containing `text` is printed.
-    fn wait_for(&mut self, text: &str) {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|_| panic!("{text:?} never printed; printed:\n{}", self.seen));
-            self.seen.push_str(&line);
-            self.seen.push('\n');
-            if line.contains(text) {
-                return;
-            }
-        }
-    }
-
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .unwrap();
-        assert!(status.success(), "kill -{signal} failed");
-    }
-
-    /// Waits for the process to exit; its exit code and everything it printed.
-    fn finish(mut self) -> (Option<i32>, String) {
-        let code = self.child.wait().unwrap().code();
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
-            self.seen.push_str(&line);
-            self.seen.push('\n');
-        }
-        eprintln!("--- exit {code:?}\n{}", self.seen);
-        (code, self.seen)
-    }
 }
 
 // 1. Teardown on every path.

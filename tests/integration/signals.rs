@@ -1,7 +1,5 @@
 //! SIGINT and SIGTERM sent to the real process tear the stack down and exit 130 / 143.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::support::*;
@@ -17,56 +15,15 @@ async fn interrupt(
 ) -> (Option<i32>, String) {
     require_fixtures().await;
     let project = unique(name);
-    let mut args = vec!["test", "-f", file, "-p", &project, "--service", "app", "--"];
-    args.extend_from_slice(command);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dockhand"))
-        .args(&args)
-        .current_dir(root())
-        .env("CI", "true")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let out = child.stdout.take().unwrap();
-    let err = child.stderr.take().unwrap();
-    let tx2 = tx.clone();
-    std::thread::spawn(move || {
-        BufReader::new(out)
-            .lines()
-            .map_while(Result::ok)
-            .for_each(|l| drop(tx.send(l)))
-    });
-    std::thread::spawn(move || {
-        BufReader::new(err)
-            .lines()
-            .map_while(Result::ok)
-            .for_each(|l| drop(tx2.send(l)))
-    });
-
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut seen = String::new();
-    loop {
-        let line = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .expect("trigger never printed");
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.contains(trigger) {
-            break;
-        }
-    }
-    let status = Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let code = child.wait().unwrap().code();
-    while let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
-        seen.push_str(&line);
-        seen.push('\n');
-    }
+    let mut args: Vec<String> = ["test", "-f", file, "-p", &project, "--service", "app", "--"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(command.iter().map(|s| s.to_string()));
+    let mut run = Running::spawn(&args);
+    run.wait_for(trigger);
+    run.signal(signal);
+    let (code, seen) = run.finish();
     if signal == "KILL" {
         // Nobody tears down in-process after SIGKILL: the reaper must, within 10 seconds.
         let deadline = Instant::now() + Duration::from_secs(10);

@@ -1,8 +1,11 @@
 //! What the tests share: the engine check, running the binary, and the leak check.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
 
 use dockhand::engine::{Engine, labels};
 
@@ -133,4 +136,84 @@ pub fn assert_valid_junit(path: &Path) {
         xsd.display(),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A running `dockhand test` whose stdout and stderr lines arrive on one channel, for tests
+/// that act on what it prints.
+pub struct Running {
+    child: Child,
+    lines: Receiver<String>,
+    seen: String,
+}
+
+impl Running {
+    pub fn spawn(args: &[String]) -> Running {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+            .args(args)
+            .current_dir(root())
+            .env("CI", "true")
+            .env_remove("DOCKHAND_TAG")
+            .env_remove("DOCKHAND_FAULT")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run dockhand");
+        let (tx, lines) = channel::<String>();
+        let out = child.stdout.take().unwrap();
+        let err = child.stderr.take().unwrap();
+        let tx2 = tx.clone();
+        std::thread::spawn(move || {
+            BufReader::new(out)
+                .lines()
+                .map_while(Result::ok)
+                .for_each(|l| drop(tx.send(l)))
+        });
+        std::thread::spawn(move || {
+            BufReader::new(err)
+                .lines()
+                .map_while(Result::ok)
+                .for_each(|l| drop(tx2.send(l)))
+        });
+        Running {
+            child,
+            lines,
+            seen: String::new(),
+        }
+    }
+
+    /// Waits (up to two minutes) until a line containing `text` is printed.
+    pub fn wait_for(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("{text:?} never printed; printed:\n{}", self.seen));
+            self.seen.push_str(&line);
+            self.seen.push('\n');
+            if line.contains(text) {
+                return;
+            }
+        }
+    }
+
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Waits for the process to exit; its exit code and everything it printed.
+    pub fn finish(mut self) -> (Option<i32>, String) {
+        let code = self.child.wait().unwrap().code();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
+            self.seen.push_str(&line);
+            self.seen.push('\n');
+        }
+        eprintln!("--- exit {code:?}\n{}", self.seen);
+        (code, self.seen)
+    }
 }

@@ -11,7 +11,8 @@ use super::error::RunError;
 use super::events::{Event, Reporter};
 use super::fault;
 use super::up::{
-    SetupOutcome, SetupRecord, Stop, create_resources, prepare_images, start_services,
+    SetupOutcome, SetupRecord, Stop, await_conditions, create_resources, prepare_images,
+    start_services,
 };
 use crate::cleanup::{Reaper, stop_run, sweep, teardown_run};
 use crate::compose::{self, LoadOptions, Project};
@@ -360,9 +361,18 @@ async fn run_stack(
         &bring_up,
     );
     let (built, (started, result)) = tokio::join!(build, up);
+    let mut started = started;
+    let conditions = match (&built, &result) {
+        (Ok(()), Ok(())) => {
+            let app = &plan.services[&settings.service];
+            await_conditions(engine, app, &mut started, settings.ready_timeout, stop).await
+        }
+        _ => Ok(()),
+    };
     record.setup = started.setup.clone();
     built?;
     result?;
+    conditions?;
     fault::inject("after-up");
     if stop.is_stopped() {
         return Err(stop.stopped_error());

@@ -308,12 +308,7 @@ async fn start_one(
             Phase::Started(id) | Phase::Ready(id) => id,
             _ => return Err(not_started(format!("dependency {dep} failed"))),
         };
-        let target = match d.condition {
-            Condition::ServiceStarted => None,
-            Condition::ServiceHealthy => Some(Target::Healthy),
-            Condition::ServiceCompletedSuccessfully => Some(Target::Completed),
-        };
-        if let Some(target) = target {
+        if let Some(target) = condition_target(d.condition) {
             let waited = tokio::select! {
                 r = wait_for(engine, dep, &id, target, ready_timeout) => r,
                 _ = stop.token().cancelled() => return Err(not_started(stop_reason(stop))),
@@ -388,6 +383,47 @@ async fn start_one(
         duration: elapsed,
         outcome: SetupOutcome::Ready,
     })
+}
+
+/// What a `depends_on` condition waits for beyond the dependency's start.
+pub fn condition_target(condition: Condition) -> Option<Target> {
+    match condition {
+        Condition::ServiceStarted => None,
+        Condition::ServiceHealthy => Some(Target::Healthy),
+        Condition::ServiceCompletedSuccessfully => Some(Target::Completed),
+    }
+}
+
+/// Waits until every `depends_on` condition of `sp` holds, for a service that is not started
+/// by [`start_services`] (the service whose image runs the test command). A dependency failing
+/// its condition marks its set-up record failed.
+pub async fn await_conditions(
+    engine: &Engine,
+    sp: &crate::plan::ServicePlan,
+    started: &mut Started,
+    ready_timeout: Duration,
+    stop: &Stop,
+) -> Result<(), RunError> {
+    for (dep, d) in &sp.depends_on {
+        let (Some(target), Some(id)) = (condition_target(d.condition), started.containers.get(dep))
+        else {
+            continue;
+        };
+        let waited = tokio::select! {
+            r = wait_for(engine, dep, id, target, ready_timeout) => r,
+            _ = stop.token().cancelled() => return Err(stop.stopped_error()),
+        };
+        if let Err(e) = waited {
+            if let Some(rec) = started.setup.iter_mut().find(|r| &r.service == dep) {
+                rec.outcome = SetupOutcome::Failed {
+                    message: e.to_string(),
+                    log_tail: e.log_tail().unwrap_or_default().to_string(),
+                };
+            }
+            return Err(e.into());
+        }
+    }
+    Ok(())
 }
 
 fn not_started_because(name: &str, dep: &str, e: ReadyError) -> Failure {

@@ -559,3 +559,28 @@ async fn secrets_from_the_compose_file_are_masked_in_the_junit() {
     assert!(r.junit.contains("connecting with ****"), "{}", r.junit);
     assert!(!r.junit.contains("hunter2hunter2"), "{}", r.junit);
 }
+
+#[tokio::test]
+async fn test_command_waits_for_its_own_depends_on_conditions() {
+    // Nothing else keeps the bring-up busy: the test command must still not start before the
+    // one-shot dependency has finished, and its failure must stop the run.
+    let r = run_test(
+        "one-shot",
+        "tests/stacks/one-shot.yml",
+        &[],
+        &sh("echo 'Result: SUCCESS!'"),
+    )
+    .await;
+    assert_eq!(r.code, Some(3), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("migrate exited with code 5"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stdout.contains("app | Result"),
+        "the test command ran: {}",
+        r.stdout
+    );
+    assert!(r.junit.contains("migration failed"), "{}", r.junit);
+}

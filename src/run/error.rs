@@ -66,6 +66,8 @@ pub enum RunError {
     Interrupted(Interrupt),
     #[error(transparent)]
     Report(Box<crate::report::ReportError>),
+    #[error("dockhand itself failed: {0}")]
+    Internal(String),
     #[error("error writing {what} to {path}")]
     Write {
         what: &'static str,
@@ -94,7 +96,8 @@ impl RunError {
             | RunError::Dependency(_)
             | RunError::Timeout(_)
             | RunError::Write { .. }
-            | RunError::Report(_) => exit::INFRASTRUCTURE,
+            | RunError::Report(_)
+            | RunError::Internal(_) => exit::INFRASTRUCTURE,
         }
     }
 }

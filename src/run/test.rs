@@ -292,9 +292,17 @@ pub async fn run_test(
         drop(reaper);
     }
 
-    let result = match result {
-        Ok(r) => r,
-        Err(panic) => std::panic::resume_unwind(panic),
+    // A panic inside dockhand is still reported (as an error) before it goes on unwinding.
+    let (result, panic) = match result {
+        Ok(r) => (r, None),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".into());
+            (Err(RunError::Internal(what)), Some(panic))
+        }
     };
     if let Err(e) = &result {
         record.error = Some(e.to_string());
@@ -314,16 +322,23 @@ pub async fn run_test(
             });
         }
     }
-    if let Some(path) = &settings.junit {
-        let mut masker = super::junit::masker(settings);
-        masker.add_env(
-            record
-                .environment
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-        );
-        super::junit::write(path, &record, &masker)?;
+    let written = match &settings.junit {
+        Some(path) => {
+            let mut masker = super::junit::masker(settings);
+            masker.add_env(
+                record
+                    .environment
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+            super::junit::write(path, &record, &masker)
+        }
+        None => Ok(()),
+    };
+    if let Some(panic) = panic {
+        std::panic::resume_unwind(panic);
     }
+    written?;
     reporter.event(Event::Note {
         message: &format!("logs saved in {}", artifacts.display()),
     });

@@ -139,11 +139,13 @@ async fn second_sigint_during_teardown_still_removes_everything() {
 async fn panic_inside_dockhand_after_bring_up_tears_down() {
     require_fixtures().await;
     let project = unique("g-panic");
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
     let out = Command::new(env!("CARGO_BIN_EXE_dockhand"))
         .args(test_args(
             &project,
             "tests/stacks/basic.yml",
-            &[],
+            &["--junit", &path_arg(&junit)],
             &sh("echo 'Result: SUCCESS!'"),
         ))
         .current_dir(root())
@@ -170,6 +172,13 @@ async fn panic_inside_dockhand_after_bring_up_tears_down() {
     let panicked = err.find("injected panic").unwrap();
     assert!(torn > panicked, "teardown must follow the panic:\n{err}");
     assert!(!stdout(&out).contains("app | Result"), "{}", stdout(&out));
+    // The report is still written, and says what happened.
+    assert_valid_junit(&junit);
+    let report = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        report.contains("dockhand itself failed: DOCKHAND_FAULT: injected panic at after-up"),
+        "{report}"
+    );
 }
 
 // 2. Output never lost, never balloons.

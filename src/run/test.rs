@@ -11,7 +11,7 @@ use super::error::RunError;
 use super::events::{Event, Reporter};
 use super::fault;
 use super::up::{
-    SetupOutcome, SetupRecord, Stop, await_conditions, create_resources, prepare_images,
+    SetupRecord, Stop, await_conditions, create_resources, mark_failed, prepare_images,
     start_services,
 };
 use crate::cleanup::{Reaper, stop_run, sweep, teardown_run};
@@ -451,13 +451,9 @@ async fn run_stack(
             },
             e = &mut watch_deps => {
                 engine.kill(&id, "SIGKILL").await?;
-                if let ReadyError::Exited { service, log_tail, .. } = &e
-                    && let Some(rec) = record.setup.iter_mut().find(|r| &r.service == service)
-                {
-                    rec.outcome = SetupOutcome::Failed {
-                        message: format!("{e}, while the test command ran"),
-                        log_tail: log_tail.clone(),
-                    };
+                if let ReadyError::Exited { service, log_tail, .. } = &e {
+                    let message = format!("{e}, while the test command ran");
+                    mark_failed(&mut record.setup, service, message, log_tail);
                 }
                 return Err(RunError::Dependency(e));
             }

@@ -385,6 +385,16 @@ async fn start_one(
     })
 }
 
+/// Marks the set-up of `service` in `setup` failed, when a dependency that came up fails later.
+pub fn mark_failed(setup: &mut [SetupRecord], service: &str, message: String, log_tail: &str) {
+    if let Some(rec) = setup.iter_mut().find(|r| r.service == service) {
+        rec.outcome = SetupOutcome::Failed {
+            message,
+            log_tail: log_tail.to_string(),
+        };
+    }
+}
+
 /// What a `depends_on` condition waits for beyond the dependency's start.
 pub fn condition_target(condition: Condition) -> Option<Target> {
     match condition {
@@ -414,12 +424,12 @@ pub async fn await_conditions(
             _ = stop.token().cancelled() => return Err(stop.stopped_error()),
         };
         if let Err(e) = waited {
-            if let Some(rec) = started.setup.iter_mut().find(|r| &r.service == dep) {
-                rec.outcome = SetupOutcome::Failed {
-                    message: e.to_string(),
-                    log_tail: e.log_tail().unwrap_or_default().to_string(),
-                };
-            }
+            mark_failed(
+                &mut started.setup,
+                dep,
+                e.to_string(),
+                e.log_tail().unwrap_or_default(),
+            );
             return Err(e.into());
         }
     }

@@ -16,7 +16,9 @@
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), dockhand::RunError> {
-//! use dockhand::run::{Console, Stop, TestSettings, run_test};
+//! use dockhand::report::Console;
+//! use dockhand::run::{TestSettings, run_test};
+//! use dockhand::signal::Stop;
 //!
 //! let settings = TestSettings {
 //!     service: "app".into(),
@@ -32,25 +34,43 @@
 //!
 //! # Layout
 //!
-//! - [`compose`]: the loader, compose files to a typed [`compose::Project`] (no Docker).
-//! - [`plan`]: the dependency graph and what a run creates, as plain data (no Docker).
-//! - [`engine`]: the only module that talks to the Docker Engine (through bollard).
-//! - [`ready`]: when a started container counts as ready.
-//! - [`run`]: bring-up, the test command, teardown, signals; [`Stack`] for library use.
-//! - [`verdict`]: the last-line marker and the pass/fail decision (no Docker).
-//! - [`report`]: the JUnit report and secret masking (no Docker).
+//! The modules follow the pipeline; each imports only modules listed before it (a test checks
+//! this), and only `engine` talks to Docker.
+//!
+//! - [`labels`], [`owner`]: what every resource carries, and who owns a run.
+//! - [`compose`]: the loader, compose files to a typed [`compose::Project`], and the
+//!   dependency graph (no Docker).
+//! - [`plan`]: what a run builds, creates and starts, in which order, as plain data (no
+//!   Docker); the one place where a compose key becomes a container setting.
+//! - [`engine`]: the only door to the Docker Engine, answering in dockhand's own types.
+//! - [`ready`]: when a started container counts as ready, and the watch on dependencies.
 //! - [`cleanup`]: teardown by label, the reaper and the sweep of abandoned runs.
+//! - [`verdict`]: the last-line marker and the pass/fail decision (no Docker).
+//! - [`report`]: progress on the console, the run's record, JUnit and secret masking.
+//! - [`fault`], [`signal`]: fault injection for dockhand's own tests; stopping a run.
+//! - [`run`]: the orchestration: [`Stack`] for library use, and `dockhand test` built on it.
 //! - [`cli`]: the command line, a thin shell over the rest.
 #![forbid(unsafe_code)]
 
-pub mod cleanup;
-pub mod cli;
+pub mod labels;
+pub mod owner;
+
 pub mod compose;
-pub mod engine;
 pub mod plan;
+
+pub mod engine;
 pub mod ready;
-pub mod report;
-pub mod run;
+
+pub mod cleanup;
 pub mod verdict;
 
-pub use run::{RunError, Stack, StackBuilder};
+pub mod report;
+
+pub mod fault;
+pub mod signal;
+
+pub mod run;
+
+pub mod cli;
+
+pub use run::{EndpointError, RunError, Stack, StackBuilder};

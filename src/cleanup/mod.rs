@@ -1,7 +1,6 @@
 //! Teardown by label, the reaper for owners killed outright, and the sweep of abandoned runs:
 //! what a run created is found on the engine, never remembered.
 
-pub mod owner;
 pub mod reaper;
 pub mod sweep;
 pub mod teardown;

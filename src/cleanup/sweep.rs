@@ -1,10 +1,10 @@
 //! The sweep: removes the resources of runs whose owner process is gone from this host.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use super::owner;
 use super::teardown::{Removed, teardown_run};
-use crate::engine::{Engine, EngineError, labels};
+use crate::engine::{Engine, EngineError};
+use crate::{labels, owner};
 
 /// One run found on the engine, from its labels.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub struct RunOwner {
 }
 
 impl RunOwner {
-    fn from_labels(l: &HashMap<String, String>) -> Option<RunOwner> {
+    fn from_labels(l: &BTreeMap<String, String>) -> Option<RunOwner> {
         Some(RunOwner {
             run: l.get(labels::RUN)?.clone(),
             project: l.get(labels::PROJECT).cloned().unwrap_or_default(),
@@ -46,19 +46,19 @@ impl RunOwner {
 pub async fn runs(engine: &Engine) -> Result<Vec<RunOwner>, EngineError> {
     let managed = BTreeMap::from([(labels::MANAGED.to_string(), "true".to_string())]);
     let mut found: BTreeMap<String, RunOwner> = BTreeMap::new();
-    let mut add = |l: Option<&HashMap<String, String>>| {
-        if let Some(o) = l.and_then(RunOwner::from_labels) {
+    let mut add = |l: &BTreeMap<String, String>| {
+        if let Some(o) = RunOwner::from_labels(l) {
             found.entry(o.run.clone()).or_insert(o);
         }
     };
     for c in engine.containers_with(&managed).await? {
-        add(c.labels.as_ref());
+        add(&c.labels);
     }
     for n in engine.networks_with(&managed).await? {
-        add(n.labels.as_ref());
+        add(&n.labels);
     }
     for v in engine.volumes_with(&managed).await? {
-        add(Some(&v.labels));
+        add(&v.labels);
     }
     Ok(found.into_values().collect())
 }

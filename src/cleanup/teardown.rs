@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 
-use crate::engine::{Engine, EngineError, labels};
+use crate::engine::{Engine, EngineError};
+use crate::labels;
 
 /// What a teardown removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,7 +33,7 @@ pub async fn stop_run(engine: &Engine, run_id: &str) -> Result<(), EngineError> 
         .containers_with(&selector)
         .await?
         .into_iter()
-        .filter_map(|c| c.id)
+        .map(|c| c.id)
         .collect();
     for r in join_all(ids.iter().map(|id| engine.stop(id))).await {
         r?;
@@ -63,7 +64,7 @@ pub async fn teardown(
     // Two passes: a create that was in flight when teardown began shows up in the second.
     for _ in 0..2 {
         let containers = engine.containers_with(&selector).await?;
-        let ids: Vec<String> = containers.into_iter().filter_map(|c| c.id).collect();
+        let ids: Vec<String> = containers.into_iter().map(|c| c.id).collect();
         let results = join_all(ids.iter().map(|id| engine.remove_container(id))).await;
         for r in results {
             r?;
@@ -75,7 +76,7 @@ pub async fn teardown(
     }
 
     let networks = engine.networks_with(&selector).await?;
-    let results = join_all(networks.iter().filter_map(|n| n.id.clone()).map(|id| {
+    let results = join_all(networks.iter().map(|n| n.id.clone()).map(|id| {
         let engine = engine.clone();
         async move {
             // A container's removal can still be releasing its endpoint: retry briefly.
@@ -97,7 +98,7 @@ pub async fn teardown(
     }
 
     let volumes = engine.volumes_with(&selector).await?;
-    let results = join_all(volumes.iter().map(|v| engine.remove_volume(&v.name))).await;
+    let results = join_all(volumes.iter().map(|v| engine.remove_volume(&v.id))).await;
     for r in results {
         r?;
         removed.volumes += 1;

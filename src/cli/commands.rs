@@ -3,11 +3,15 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use super::error::CliError;
 use super::{Cli, Command, ConfigArgs, DownArgs, Format, ProjectArgs, TestArgs, UpArgs};
 use crate::cleanup::teardown;
 use crate::compose::{self, LoadOptions};
-use crate::engine::{Engine, labels};
-use crate::run::{Console, RunError, Stack, Stop, TestSettings, exit, run_test, signal};
+use crate::engine::Engine;
+use crate::labels;
+use crate::report::{Console, Masker};
+use crate::run::{RunError, Stack, TestSettings, exit, run_test};
+use crate::signal::{self, Stop};
 use crate::verdict::{MarkerPolicy, Markers};
 
 impl ProjectArgs {
@@ -28,7 +32,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Up(args) => up(args).await,
         Command::Down(args) => down(args).await,
         Command::Ps => ps().await,
-        Command::Config(args) => config(args),
+        Command::Config(args) => config(args).map_err(CliError::from),
         Command::Prune => prune().await,
         Command::Reap { run } => return crate::cleanup::reaper::run(&run).await,
     };
@@ -42,15 +46,15 @@ pub async fn run(cli: Cli) -> i32 {
 }
 
 /// Prints an error with its chain of causes, each once.
-pub fn report_error(e: &RunError) {
+pub fn report_error(e: &CliError) {
     eprintln!("{}", error_text(e));
 }
 
 /// An error with its chain of causes, each once, and a failed dependency's log tail.
-fn error_text(e: &RunError) -> String {
+fn error_text(e: &CliError) -> String {
     let mut text = match e {
         // The loader's diagnostics already start with "error:".
-        RunError::Load(_) => e.to_string(),
+        CliError::Run(RunError::Load(_)) => e.to_string(),
         _ => format!("error: {e}"),
     };
     let mut source = std::error::Error::source(e);
@@ -58,12 +62,12 @@ fn error_text(e: &RunError) -> String {
         text.push_str(&format!("\n  caused by: {s}"));
         source = s.source();
     }
-    if let RunError::Dependency(ready) = e
+    if let CliError::Run(RunError::Dependency(ready)) = e
         && let Some(tail) = ready.log_tail().filter(|t| !t.trim().is_empty())
     {
         text.push_str(&format!(
             "\nlast {} lines of its log:",
-            crate::ready::health::LOG_TAIL_LINES
+            crate::ready::LOG_TAIL_LINES
         ));
         for line in tail.lines() {
             text.push_str(&format!("\n  | {line}"));
@@ -73,17 +77,19 @@ fn error_text(e: &RunError) -> String {
 }
 
 /// `KEY=VALUE` or `KEY` (taken from this environment) into a pair.
-fn parse_env(arg: &str) -> Result<Option<(String, String)>, RunError> {
+fn parse_env(arg: &str) -> Result<Option<(String, String)>, CliError> {
     match arg.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok(Some((k.to_string(), v.to_string()))),
-        Some(_) => Err(RunError::Usage(format!(
-            "invalid -e {arg:?}: expected KEY=VALUE"
-        ))),
+        Some(_) => Err(CliError::InvalidArgument {
+            arg: "-e",
+            value: arg.to_string(),
+            problem: "expected KEY=VALUE".into(),
+        }),
         None => Ok(std::env::var(arg).ok().map(|v| (arg.to_string(), v))),
     }
 }
 
-fn test_settings(args: &TestArgs) -> Result<TestSettings, RunError> {
+fn test_settings(args: &TestArgs) -> Result<TestSettings, CliError> {
     let mut env = Vec::new();
     for file in &args.env_files {
         let pairs = compose::dotenv::read_file(file).map_err(RunError::Load)?;
@@ -101,8 +107,7 @@ fn test_settings(args: &TestArgs) -> Result<TestSettings, RunError> {
             success: args.success_marker.clone(),
             failure: args.failure_marker.clone(),
         };
-        m.validate()
-            .map_err(|e| RunError::Usage(format!("invalid marker: {e}")))?;
+        m.validate().map_err(CliError::Marker)?;
         MarkerPolicy::Required(m)
     };
     if let Some(tag) = &args.tag
@@ -112,9 +117,11 @@ fn test_settings(args: &TestArgs) -> Result<TestSettings, RunError> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)))
     {
-        return Err(RunError::Usage(format!(
-            "invalid --tag {tag:?}: a tag is 1 to 128 letters, digits, '_', '.' or '-'"
-        )));
+        return Err(CliError::InvalidArgument {
+            arg: "--tag",
+            value: tag.clone(),
+            problem: "a tag is 1 to 128 letters, digits, '_', '.' or '-'".into(),
+        });
     }
     let mut load = args.project.load_options();
     load.env_files = args.compose_env_files.clone();
@@ -137,20 +144,24 @@ fn test_settings(args: &TestArgs) -> Result<TestSettings, RunError> {
     })
 }
 
-async fn test(args: TestArgs) -> Result<i32, RunError> {
+async fn test(args: TestArgs) -> Result<i32, CliError> {
     let settings = test_settings(&args)?;
+    if args.dry_run {
+        print!("{}", settings.describe()?);
+        return Ok(exit::PASS);
+    }
     let console = Console::new(args.verbose);
     let stop = Stop::new();
-    let listener = signal::listen(stop.clone())
-        .map_err(|e| RunError::Usage(format!("cannot listen for signals: {e}")))?;
+    let listener = signal::listen(stop.clone()).map_err(CliError::Signals)?;
     let outcome = run_test(&settings, &console, &stop).await;
     listener.abort();
     // The reason may quote the output's last line, an error a dependency's log: either can
     // hold a secret.
-    let masker = crate::run::junit::masker(&settings);
+    let masker = settings.masker();
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(e) => {
+            let e = CliError::Run(e);
             eprintln!("{}", masker.mask_text(&error_text(&e)));
             return Ok(e.exit_code());
         }
@@ -165,8 +176,7 @@ async fn test(args: TestArgs) -> Result<i32, RunError> {
     }
 }
 
-async fn up(args: UpArgs) -> Result<i32, RunError> {
-    let console = Console::new(false);
+async fn up(args: UpArgs) -> Result<i32, CliError> {
     let mut builder = Stack::builder()
         .ready_timeout(Duration::from_secs(args.ready_timeout))
         .keep(true);
@@ -185,9 +195,13 @@ async fn up(args: UpArgs) -> Result<i32, RunError> {
     if let Some(t) = &args.tag {
         builder = builder.tag(t);
     }
+    if args.dry_run {
+        print!("{}", builder.plan()?);
+        return Ok(exit::PASS);
+    }
+    let console = Console::new(false);
     let stop = Stop::new();
-    let listener = signal::listen(stop.clone())
-        .map_err(|e| RunError::Usage(format!("cannot listen for signals: {e}")))?;
+    let listener = signal::listen(stop.clone()).map_err(CliError::Signals)?;
     let stack = builder.up_until(&console, &stop).await;
     listener.abort();
     let stack = stack?;
@@ -197,11 +211,11 @@ async fn up(args: UpArgs) -> Result<i32, RunError> {
         println!("{service}\t{port}\t{addr}");
     }
     println!("remove it with: dockhand down -p {project}");
-    stack.keep_up().await?;
+    stack.keep_up();
     Ok(exit::PASS)
 }
 
-async fn down(args: DownArgs) -> Result<i32, RunError> {
+async fn down(args: DownArgs) -> Result<i32, CliError> {
     let engine = Engine::connect().await?;
     let name = &args.project_name;
     let exact = BTreeMap::from([(labels::PROJECT.to_string(), name.clone())]);
@@ -213,13 +227,13 @@ async fn down(args: DownArgs) -> Result<i32, RunError> {
             .containers_with(&managed)
             .await?
             .into_iter()
-            .filter_map(|c| c.labels?.get(labels::PROJECT).cloned())
+            .filter_map(|c| c.labels.get(labels::PROJECT).cloned())
             .chain(
                 engine
                     .networks_with(&managed)
                     .await?
                     .into_iter()
-                    .filter_map(|n| n.labels?.get(labels::PROJECT).cloned()),
+                    .filter_map(|n| n.labels.get(labels::PROJECT).cloned()),
             )
             .filter(|p| p.strip_prefix(name.as_str()).is_some_and(is_run_suffix))
             .collect();
@@ -250,21 +264,14 @@ fn is_run_suffix(rest: &str) -> bool {
         .is_some_and(|id| id.len() == 8 && id.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
-async fn ps() -> Result<i32, RunError> {
+async fn ps() -> Result<i32, CliError> {
     let engine = Engine::connect().await?;
     let managed = BTreeMap::from([(labels::MANAGED.to_string(), "true".to_string())]);
     let containers = engine.containers_with(&managed).await?;
     println!("PROJECT\tSERVICE\tSTATE\tPORTS\tOWNER");
     for c in containers {
-        let l = c.labels.clone().unwrap_or_default();
-        let get = |k: &str| l.get(k).cloned().unwrap_or_default();
-        let ports: Vec<String> = c
-            .ports
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|p| Some(format!("{}->{}", p.public_port?, p.private_port)))
-            .collect();
-        let owner = if l.contains_key(labels::KEEP) {
+        let get = |k: &str| c.labels.get(k).cloned().unwrap_or_default();
+        let owner = if c.labels.contains_key(labels::KEEP) {
             "kept".to_string()
         } else {
             format!(
@@ -277,15 +284,15 @@ async fn ps() -> Result<i32, RunError> {
             "{}\t{}\t{}\t{}\t{}",
             get(labels::PROJECT),
             get(labels::SERVICE),
-            c.state.map(|s| s.to_string()).unwrap_or_default(),
-            ports.join(","),
+            c.state,
+            c.ports.join(","),
             owner
         );
     }
     Ok(exit::PASS)
 }
 
-async fn prune() -> Result<i32, RunError> {
+async fn prune() -> Result<i32, CliError> {
     let engine = Engine::connect().await?;
     let swept = crate::cleanup::sweep(&engine).await?;
     if swept.is_empty() {
@@ -331,7 +338,7 @@ fn config(args: ConfigArgs) -> Result<i32, RunError> {
 /// Replaces the values of secret-looking variables (and those named with `--mask`) in the
 /// services' environment and build args, and anywhere those values appear in other variables.
 fn mask_config(project: &mut compose::Project, extra: &[String]) {
-    let mut masker = crate::report::Masker::new(extra);
+    let mut masker = Masker::new(extra);
     for s in project.services.values() {
         let env = s
             .environment

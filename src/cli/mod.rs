@@ -1,6 +1,9 @@
 //! Command-line arguments, turned into validated settings for the library.
 
 pub mod commands;
+mod error;
+
+pub use error::CliError;
 
 use std::path::PathBuf;
 
@@ -112,6 +115,10 @@ pub struct TestArgs {
     /// Show build output.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Print what would be built, created, started and run, in which order and with which
+    /// waits, touching nothing on the engine.
+    #[arg(long)]
+    pub dry_run: bool,
     /// The test command; replaces the service's command. None: the service's own command.
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -130,6 +137,10 @@ pub struct UpArgs {
     /// Seconds each service may take to become ready.
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub ready_timeout: u64,
+    /// Print what would be built, created and started, in which order and with which waits,
+    /// touching nothing on the engine.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -355,14 +355,21 @@ fn template_pos(ctx: &Ctx, pos: Pos, value: &str, offset: usize) -> Pos {
     }
 }
 
-/// `myApp 2` -> `myapp2`, as compose normalizes folder names.
+/// `myApp 2` -> `myapp2`, as compose normalizes folder names: lowercase letters, digits,
+/// dashes and underscores, starting with a letter or digit; `dockhand` when nothing is left.
 pub fn normalize_project_name(name: &str) -> String {
-    name.to_lowercase()
+    let name = name
+        .to_lowercase()
         .chars()
         .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
         .collect::<String>()
         .trim_start_matches(['_', '-'])
-        .to_string()
+        .to_string();
+    if name.is_empty() {
+        "dockhand".into()
+    } else {
+        name
+    }
 }
 
 fn valid_project_name(name: &str) -> bool {

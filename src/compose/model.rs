@@ -339,24 +339,6 @@ impl ServiceVolume {
     }
 }
 
-impl Project {
-    /// The engine name of a project network key (`name:` if set, else `<project>_<key>`).
-    pub fn network_name(&self, key: &str) -> String {
-        match self.networks.get(key).and_then(|n| n.name.clone()) {
-            Some(name) => name,
-            None => format!("{}_{}", self.name, key),
-        }
-    }
-
-    /// The engine name of a project volume key (`name:` if set, else `<project>_<key>`).
-    pub fn volume_name(&self, key: &str) -> String {
-        match self.volumes.get(key).and_then(|v| v.name.clone()) {
-            Some(name) => name,
-            None => format!("{}_{}", self.name, key),
-        }
-    }
-}
-
 /// Durations print the way compose writes them (`1m30s`, `500ms`).
 mod duration_opt {
     use std::time::Duration;

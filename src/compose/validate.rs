@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use super::context::{Ctx, index, join};
 use super::diagnostic::Pos;
+use super::graph::{Graph, format_cycle};
 use super::model::{Network, Project, VolumeKind};
 use super::yaml::{Node, Value};
-use crate::plan::graph::{Graph, format_cycle};
 
 /// Names listed by a key written as a list of names or as a mapping, with positions and paths.
 pub fn named_entries(node: &Node, path: &str) -> Vec<(String, Pos, String)> {
@@ -53,7 +53,6 @@ impl Ctx {
                 }
             )
         };
-        let mut graph = Graph::new();
         let mut container_names: HashMap<&str, &str> = HashMap::new();
         for (name, svc) in &project.services {
             let Some(cn) = svc.container_name.as_deref() else {
@@ -71,7 +70,6 @@ impl Ctx {
             }
         }
         for (name, svc) in &project.services {
-            graph.add_node(name);
             let Some(node) = raw.get(name) else { continue };
             let path = format!("services.{name}");
             for (p, prof) in svc.profiles.iter().enumerate() {
@@ -93,8 +91,9 @@ impl Ctx {
                 for (dep, pos, p) in named_entries(deps, &join(&path, "depends_on")) {
                     let required = svc.depends_on.get(&dep).is_none_or(|d| d.required);
                     if project.services.contains_key(&dep) {
-                        graph.add_edge(name, &dep);
-                    } else if disabled.contains(&dep) {
+                        continue;
+                    }
+                    if disabled.contains(&dep) {
                         if required {
                             self.error_hint(
                                 pos,
@@ -121,8 +120,9 @@ impl Ctx {
                     let target = s.split(':').next().unwrap_or(s);
                     let p = index(&join(&path, "links"), i);
                     if project.services.contains_key(target) {
-                        graph.add_edge(name, target);
-                    } else if disabled.contains(target) {
+                        continue;
+                    }
+                    if disabled.contains(target) {
                         self.error_hint(
                             l.pos,
                             &p,
@@ -144,9 +144,7 @@ impl Ctx {
                 && let Some(n) = node.get("network_mode")
             {
                 let p = join(&path, "network_mode");
-                if project.services.contains_key(target) {
-                    graph.add_edge(name, target);
-                } else {
+                if !project.services.contains_key(target) {
                     self.error_hint(
                         n.pos,
                         &p,
@@ -207,7 +205,7 @@ impl Ctx {
                 }
             }
         }
-        if let Some(cycle) = graph.find_cycle() {
+        if let Some(cycle) = Graph::of_project(project).find_cycle() {
             let first = cycle.first().cloned().unwrap_or_default();
             let second = cycle.get(1).cloned().unwrap_or_default();
             let (pos, p) = raw

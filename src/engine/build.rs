@@ -8,7 +8,7 @@ use globset::{Glob, GlobMatcher};
 
 use super::client::Engine;
 use super::error::EngineError;
-use crate::plan::stack::BuildSpec;
+use crate::plan::BuildSpec;
 
 /// `.dockerignore` rules: patterns relative to the context root, `!` re-includes, last match
 /// wins, a matched folder excludes everything under it.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bollard::Docker;
 use bollard::models::{
-    ContainerInspectResponse, ContainerSummary, Network, NetworkCreateRequest, Volume,
+    ContainerInspectResponse, ContainerStateStatusEnum, HealthStatusEnum, NetworkCreateRequest,
     VolumeCreateRequest,
 };
 use bollard::query_parameters::{
@@ -16,7 +16,10 @@ use bollard::query_parameters::{
 use futures_util::StreamExt;
 
 use super::error::{EngineError, is_not_found};
-use crate::plan::stack::{NetworkSpec, VolumeSpec};
+use super::types::{
+    ContainerInfo, ContainerState, ContainerStatus, HealthStatus, ImageFacts, ResourceInfo,
+};
+use crate::plan::{NetworkSpec, VolumeSpec, split_tag};
 
 /// A connected Docker Engine. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -55,7 +58,7 @@ impl Engine {
         Ok(Engine { docker, host })
     }
 
-    pub fn docker(&self) -> &Docker {
+    pub(super) fn docker(&self) -> &Docker {
         &self.docker
     }
 
@@ -72,9 +75,21 @@ impl Engine {
     }
 
     pub async fn image_exists(&self, image: &str) -> Result<bool, EngineError> {
+        Ok(self.image_facts(image).await?.is_some())
+    }
+
+    /// The image's id and whether it defines a healthcheck; `None` when it is not present.
+    pub async fn image_facts(&self, image: &str) -> Result<Option<ImageFacts>, EngineError> {
         match self.docker.inspect_image(image).await {
-            Ok(_) => Ok(true),
-            Err(e) if is_not_found(&e) => Ok(false),
+            Ok(info) => Ok(Some(ImageFacts {
+                id: info.id.unwrap_or_default(),
+                has_healthcheck: info
+                    .config
+                    .and_then(|c| c.healthcheck)
+                    .and_then(|h| h.test)
+                    .is_some_and(|t| !t.is_empty() && t[0] != "NONE"),
+            })),
+            Err(e) if is_not_found(&e) => Ok(None),
             Err(e) => Err(EngineError::Api {
                 action: format!("inspecting image {image}"),
                 source: e,
@@ -84,7 +99,7 @@ impl Engine {
 
     /// Pulls `image`; here mostly to turn "not local" into a precise error.
     pub async fn pull(&self, service: &str, image: &str) -> Result<(), EngineError> {
-        let (repo, tag) = crate::plan::stack::split_tag(image);
+        let (repo, tag) = split_tag(image);
         let opts = bollard::query_parameters::CreateImageOptionsBuilder::default()
             .from_image(&repo)
             .tag(tag.as_deref().unwrap_or("latest"))
@@ -168,11 +183,14 @@ impl Engine {
             .map_err(EngineError::api(format!("starting container {id}")))
     }
 
-    pub async fn inspect(&self, id: &str) -> Result<ContainerInspectResponse, EngineError> {
-        self.docker
+    /// The container's state, health and published ports.
+    pub async fn status(&self, id: &str) -> Result<ContainerStatus, EngineError> {
+        let resp = self
+            .docker
             .inspect_container(id, None::<InspectContainerOptions>)
             .await
-            .map_err(EngineError::api(format!("inspecting container {id}")))
+            .map_err(EngineError::api(format!("inspecting container {id}")))?;
+        Ok(status_of(resp))
     }
 
     /// Stops a container gracefully: its stop signal, then SIGKILL after its grace period
@@ -255,34 +273,69 @@ impl Engine {
     pub async fn containers_with(
         &self,
         labels: &BTreeMap<String, String>,
-    ) -> Result<Vec<ContainerSummary>, EngineError> {
+    ) -> Result<Vec<ContainerInfo>, EngineError> {
         let opts = ListContainersOptionsBuilder::default()
             .all(true)
             .filters(&label_filter(labels))
             .build();
-        self.docker
+        let found = self
+            .docker
             .list_containers(Some(opts))
             .await
-            .map_err(EngineError::api("listing containers"))
+            .map_err(EngineError::api("listing containers"))?;
+        Ok(found
+            .into_iter()
+            .filter_map(|c| {
+                Some(ContainerInfo {
+                    id: c.id?,
+                    name: c
+                        .names
+                        .and_then(|n| n.into_iter().next())
+                        .map(|n| n.trim_start_matches('/').to_string())
+                        .unwrap_or_default(),
+                    labels: c.labels.unwrap_or_default().into_iter().collect(),
+                    state: c.state.map(|s| s.to_string()).unwrap_or_default(),
+                    ports: c
+                        .ports
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|p| Some(format!("{}->{}", p.public_port?, p.private_port)))
+                        .collect(),
+                })
+            })
+            .collect())
     }
 
+    /// Networks carrying every label in `labels`.
     pub async fn networks_with(
         &self,
         labels: &BTreeMap<String, String>,
-    ) -> Result<Vec<Network>, EngineError> {
+    ) -> Result<Vec<ResourceInfo>, EngineError> {
         let opts = ListNetworksOptionsBuilder::default()
             .filters(&label_filter(labels))
             .build();
-        self.docker
+        let found = self
+            .docker
             .list_networks(Some(opts))
             .await
-            .map_err(EngineError::api("listing networks"))
+            .map_err(EngineError::api("listing networks"))?;
+        Ok(found
+            .into_iter()
+            .filter_map(|n| {
+                Some(ResourceInfo {
+                    id: n.id?,
+                    name: n.name.unwrap_or_default(),
+                    labels: n.labels.unwrap_or_default().into_iter().collect(),
+                })
+            })
+            .collect())
     }
 
+    /// Volumes carrying every label in `labels`.
     pub async fn volumes_with(
         &self,
         labels: &BTreeMap<String, String>,
-    ) -> Result<Vec<Volume>, EngineError> {
+    ) -> Result<Vec<ResourceInfo>, EngineError> {
         let opts = ListVolumesOptionsBuilder::default()
             .filters(&label_filter(labels))
             .build();
@@ -291,7 +344,16 @@ impl Engine {
             .list_volumes(Some(opts))
             .await
             .map_err(EngineError::api("listing volumes"))?;
-        Ok(resp.volumes.unwrap_or_default())
+        Ok(resp
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| ResourceInfo {
+                id: v.name.clone(),
+                name: v.name,
+                labels: v.labels.into_iter().collect(),
+            })
+            .collect())
     }
 
     /// The last `lines` lines of a container's log (stdout and stderr), lossy UTF-8.
@@ -325,8 +387,63 @@ impl Engine {
     }
 }
 
+/// The container's state as dockhand reads it from an inspect response.
+fn status_of(resp: ContainerInspectResponse) -> ContainerStatus {
+    let state = resp.state.unwrap_or_default();
+    let health = state.health.clone();
+    let health_output = health
+        .as_ref()
+        .and_then(|h| h.log.as_ref())
+        .and_then(|log| log.last())
+        .and_then(|r| r.output.clone());
+    let has_healthcheck = resp
+        .config
+        .as_ref()
+        .and_then(|c| c.healthcheck.as_ref())
+        .and_then(|h| h.test.as_ref())
+        .is_some_and(|t| !t.is_empty() && t[0] != "NONE");
+    let state = if state.running.unwrap_or(false) {
+        ContainerState::Running {
+            health: health.and_then(|h| h.status).and_then(|s| match s {
+                HealthStatusEnum::STARTING => Some(HealthStatus::Starting),
+                HealthStatusEnum::HEALTHY => Some(HealthStatus::Healthy),
+                HealthStatusEnum::UNHEALTHY => Some(HealthStatus::Unhealthy),
+                _ => None,
+            }),
+        }
+    } else if matches!(
+        state.status,
+        Some(ContainerStateStatusEnum::EXITED) | Some(ContainerStateStatusEnum::DEAD)
+    ) {
+        ContainerState::Exited {
+            code: state.exit_code.unwrap_or(-1),
+        }
+    } else {
+        ContainerState::Other(state.status.map(|s| s.to_string()).unwrap_or_default())
+    };
+    let published = resp
+        .network_settings
+        .and_then(|n| n.ports)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(key, bindings)| {
+            let port = bindings
+                .unwrap_or_default()
+                .iter()
+                .find_map(|b| b.host_port.as_deref()?.parse::<u16>().ok())?;
+            Some((key, port))
+        })
+        .collect();
+    ContainerStatus {
+        state,
+        health_output,
+        has_healthcheck,
+        published,
+    }
+}
+
 /// The engine's `label=k=v` filter for every pair of `labels`.
-pub fn label_filter(labels: &BTreeMap<String, String>) -> HashMap<String, Vec<String>> {
+fn label_filter(labels: &BTreeMap<String, String>) -> HashMap<String, Vec<String>> {
     HashMap::from([(
         "label".to_string(),
         labels.iter().map(|(k, v)| format!("{k}={v}")).collect(),

@@ -15,81 +15,76 @@ use futures_util::{Stream, StreamExt};
 
 use super::client::Engine;
 use super::error::EngineError;
-use crate::compose::{Healthcheck, VolumeKind};
-use crate::plan::ContainerSpec;
+use crate::plan::{ContainerSpec, Health, MountKind, Networking, Restart, RestartName};
 
 fn nanos(d: Option<Duration>) -> Option<i64> {
     d.map(|d| d.as_nanos().min(i64::MAX as u128) as i64)
 }
 
-/// The engine's healthcheck from the compose one; `None` keeps the image's.
-pub fn health_config(h: &Healthcheck) -> Option<HealthConfig> {
-    if h.disable {
-        return Some(HealthConfig {
+/// The engine's healthcheck from the plan's; `None` keeps the image's.
+fn health_config(h: &Health) -> Option<HealthConfig> {
+    match h {
+        Health::FromImage => None,
+        Health::Disabled => Some(HealthConfig {
             test: Some(vec!["NONE".into()]),
             ..Default::default()
-        });
-    }
-    let cfg = HealthConfig {
-        test: h.test.clone(),
-        interval: nanos(h.interval),
-        timeout: nanos(h.timeout),
-        retries: h.retries.map(|r| r as i64),
-        start_period: nanos(h.start_period),
-        start_interval: nanos(h.start_interval),
-    };
-    if cfg == HealthConfig::default() {
-        None
-    } else {
-        Some(cfg)
+        }),
+        Health::Set(h) => Some(HealthConfig {
+            test: h.test.clone(),
+            interval: nanos(h.interval),
+            timeout: nanos(h.timeout),
+            retries: h.retries.map(|r| r as i64),
+            start_period: nanos(h.start_period),
+            start_interval: nanos(h.start_interval),
+        }),
     }
 }
 
-/// Compose's `restart:` as the engine's policy: `no`, `always`, `on-failure[:N]`,
-/// `unless-stopped`.
-pub fn restart_policy(restart: &str) -> RestartPolicy {
-    let (name, retries) = match restart.split_once(':') {
-        Some((n, r)) => (n, r.parse().ok()),
-        None => (restart, None),
-    };
-    let name = match name {
-        "always" => RestartPolicyNameEnum::ALWAYS,
-        "on-failure" => RestartPolicyNameEnum::ON_FAILURE,
-        "unless-stopped" => RestartPolicyNameEnum::UNLESS_STOPPED,
-        _ => RestartPolicyNameEnum::NO,
-    };
+fn restart_policy(r: Restart) -> RestartPolicy {
     RestartPolicy {
-        name: Some(name),
-        maximum_retry_count: retries,
+        name: Some(match r.name {
+            RestartName::No => RestartPolicyNameEnum::NO,
+            RestartName::Always => RestartPolicyNameEnum::ALWAYS,
+            RestartName::OnFailure => RestartPolicyNameEnum::ON_FAILURE,
+            RestartName::UnlessStopped => RestartPolicyNameEnum::UNLESS_STOPPED,
+        }),
+        maximum_retry_count: r.max_retries,
     }
+}
+
+fn propagation(p: &str) -> Option<MountBindOptionsPropagationEnum> {
+    match p {
+        "private" => Some(MountBindOptionsPropagationEnum::PRIVATE),
+        "rprivate" => Some(MountBindOptionsPropagationEnum::RPRIVATE),
+        "shared" => Some(MountBindOptionsPropagationEnum::SHARED),
+        "rshared" => Some(MountBindOptionsPropagationEnum::RSHARED),
+        "slave" => Some(MountBindOptionsPropagationEnum::SLAVE),
+        "rslave" => Some(MountBindOptionsPropagationEnum::RSLAVE),
+        _ => None,
+    }
+}
+
+fn non_empty<T: Clone>(v: &[T]) -> Option<Vec<T>> {
+    (!v.is_empty()).then(|| v.to_vec())
 }
 
 /// The create request for `spec`.
-pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
-    let c = &spec.config;
-
+pub(crate) fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
     let mut exposed = Vec::new();
     let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
     for p in &spec.ports {
-        let key = format!("{}/{}", p.target, p.protocol);
+        let key = format!("{}/{}", p.container_port, p.protocol);
         exposed.push(key.clone());
         bindings
             .entry(key)
             .or_insert_with(|| Some(Vec::new()))
             .get_or_insert_with(Vec::new)
             .push(PortBinding {
-                host_ip: Some(p.host_ip.clone().unwrap_or_else(|| "127.0.0.1".into())),
-                host_port: Some(p.published.clone().unwrap_or_default()),
+                host_ip: Some(p.host_ip.clone()),
+                host_port: Some(p.host_port.clone().unwrap_or_default()),
             });
     }
-    for e in &c.expose {
-        let key = if e.contains('/') {
-            e.clone()
-        } else {
-            format!("{e}/tcp")
-        };
-        exposed.push(key);
-    }
+    exposed.extend(spec.expose.iter().cloned());
 
     let mounts: Vec<Mount> = spec
         .mounts
@@ -98,32 +93,24 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
             target: Some(m.target.clone()),
             source: m.source.clone(),
             typ: Some(match m.kind {
-                VolumeKind::Bind => MountType::BIND,
-                VolumeKind::Volume => MountType::VOLUME,
-                VolumeKind::Tmpfs => MountType::TMPFS,
-                VolumeKind::Npipe => MountType::NPIPE,
-                VolumeKind::Cluster => MountType::CLUSTER,
+                MountKind::Bind => MountType::BIND,
+                MountKind::Volume => MountType::VOLUME,
+                MountKind::Tmpfs => MountType::TMPFS,
+                MountKind::Npipe => MountType::NPIPE,
+                MountKind::Cluster => MountType::CLUSTER,
             }),
             read_only: Some(m.read_only),
-            bind_options: (m.kind == VolumeKind::Bind).then(|| MountBindOptions {
-                propagation: m.bind_propagation.as_deref().and_then(|p| match p {
-                    "private" => Some(MountBindOptionsPropagationEnum::PRIVATE),
-                    "rprivate" => Some(MountBindOptionsPropagationEnum::RPRIVATE),
-                    "shared" => Some(MountBindOptionsPropagationEnum::SHARED),
-                    "rshared" => Some(MountBindOptionsPropagationEnum::RSHARED),
-                    "slave" => Some(MountBindOptionsPropagationEnum::SLAVE),
-                    "rslave" => Some(MountBindOptionsPropagationEnum::RSLAVE),
-                    _ => None,
-                }),
+            bind_options: (m.kind == MountKind::Bind).then(|| MountBindOptions {
+                propagation: m.bind_propagation.as_deref().and_then(propagation),
                 create_mountpoint: m.bind_create_host_path,
                 ..Default::default()
             }),
-            volume_options: (m.kind == VolumeKind::Volume).then(|| MountVolumeOptions {
+            volume_options: (m.kind == MountKind::Volume).then(|| MountVolumeOptions {
                 no_copy: m.volume_nocopy,
                 subpath: m.volume_subpath.clone(),
                 ..Default::default()
             }),
-            tmpfs_options: (m.kind == VolumeKind::Tmpfs).then(|| MountTmpfsOptions {
+            tmpfs_options: (m.kind == MountKind::Tmpfs).then(|| MountTmpfsOptions {
                 size_bytes: m.tmpfs_size.map(|s| s as i64),
                 mode: m.tmpfs_mode.map(|m| m as i64),
                 ..Default::default()
@@ -132,46 +119,31 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         })
         .collect();
 
-    let tmpfs: HashMap<String, String> = c
-        .tmpfs
-        .iter()
-        .map(|t| match t.split_once(':') {
-            Some((path, opts)) => (path.to_string(), opts.to_string()),
-            None => (t.clone(), String::new()),
-        })
-        .collect();
+    let tmpfs: HashMap<String, String> = spec.tmpfs.iter().cloned().collect();
 
-    let endpoints: HashMap<String, EndpointSettings> = spec
-        .endpoints
-        .iter()
-        .map(|ep| {
-            (
-                ep.network.clone(),
-                EndpointSettings {
-                    aliases: Some(ep.aliases.clone()),
-                    ipam_config: ep.ipv4_address.as_ref().map(|ip| EndpointIpamConfig {
-                        ipv4_address: Some(ip.clone()),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-            )
-        })
-        .collect();
-
-    let network_mode = spec
-        .network_mode
-        .clone()
-        .or_else(|| spec.endpoints.first().map(|ep| ep.network.clone()));
     // Containers sharing another's network stack take no endpoints of their own.
-    let endpoints = if spec
-        .network_mode
-        .as_deref()
-        .is_some_and(|m| m.contains(':') || m == "host" || m == "none")
-    {
-        HashMap::new()
-    } else {
-        endpoints
+    let (network_mode, endpoints) = match &spec.networking {
+        Networking::Mode(mode) => (Some(mode.clone()), HashMap::new()),
+        Networking::Networks(eps) => (
+            eps.first().map(|ep| ep.network.clone()),
+            eps.iter()
+                .map(|ep| {
+                    (
+                        ep.network.clone(),
+                        EndpointSettings {
+                            aliases: Some(ep.aliases.clone()),
+                            ipam_config: (ep.ipv4_address.is_some() || ep.ipv6_address.is_some())
+                                .then(|| EndpointIpamConfig {
+                                    ipv4_address: ep.ipv4_address.clone(),
+                                    ipv6_address: ep.ipv6_address.clone(),
+                                    ..Default::default()
+                                }),
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect(),
+        ),
     };
 
     let host_config = HostConfig {
@@ -179,10 +151,10 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         port_bindings: Some(bindings),
         publish_all_ports: Some(spec.publish_all),
         network_mode,
-        extra_hosts: (!c.extra_hosts.is_empty()).then(|| c.extra_hosts.clone()),
+        extra_hosts: non_empty(&spec.extra_hosts),
         tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
-        ulimits: (!c.ulimits.is_empty()).then(|| {
-            c.ulimits
+        ulimits: (!spec.ulimits.is_empty()).then(|| {
+            spec.ulimits
                 .iter()
                 .map(|(name, u)| ResourcesUlimits {
                     name: Some(name.clone()),
@@ -191,32 +163,32 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
                 })
                 .collect()
         }),
-        privileged: Some(c.privileged),
-        init: c.init,
-        readonly_rootfs: Some(c.read_only),
-        cap_add: (!c.cap_add.is_empty()).then(|| c.cap_add.clone()),
-        cap_drop: (!c.cap_drop.is_empty()).then(|| c.cap_drop.clone()),
-        dns: (!c.dns.is_empty()).then(|| c.dns.clone()),
-        shm_size: c.shm_size.map(|s| s as i64),
-        restart_policy: c.restart.as_deref().map(restart_policy),
+        privileged: Some(spec.privileged),
+        init: spec.init,
+        readonly_rootfs: Some(spec.read_only),
+        cap_add: non_empty(&spec.cap_add),
+        cap_drop: non_empty(&spec.cap_drop),
+        dns: non_empty(&spec.dns),
+        shm_size: spec.shm_size.map(|s| s as i64),
+        restart_policy: spec.restart.map(restart_policy),
         ..Default::default()
     };
 
     ContainerCreateBody {
         image: Some(spec.image.clone()),
         cmd: spec.command.clone(),
-        entrypoint: c.entrypoint.clone(),
-        env: Some(spec.env.clone()),
+        entrypoint: spec.entrypoint.clone(),
+        env: Some(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
         labels: Some(spec.labels.clone().into_iter().collect()),
         exposed_ports: (!exposed.is_empty()).then_some(exposed),
-        healthcheck: c.healthcheck.as_ref().and_then(health_config),
-        hostname: c.hostname.clone(),
-        working_dir: c.working_dir.clone(),
-        user: c.user.clone(),
-        tty: Some(c.tty),
-        open_stdin: Some(c.stdin_open),
-        stop_signal: c.stop_signal.clone(),
-        stop_timeout: c.stop_grace_period.map(|d| d.as_secs() as i64),
+        healthcheck: health_config(&spec.health),
+        hostname: spec.hostname.clone(),
+        working_dir: spec.working_dir.clone(),
+        user: spec.user.clone(),
+        tty: Some(spec.tty),
+        open_stdin: Some(spec.stdin_open),
+        stop_signal: spec.stop_signal.clone(),
+        stop_timeout: spec.stop_grace_period.map(|d| d.as_secs() as i64),
         host_config: Some(host_config),
         networking_config: Some(NetworkingConfig {
             endpoints_config: Some(endpoints),
@@ -229,7 +201,7 @@ impl Engine {
     /// Creates the container; returns its id.
     pub async fn create(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
         let mut opts = CreateContainerOptionsBuilder::default().name(&spec.name);
-        if let Some(platform) = &spec.config.platform {
+        if let Some(platform) = &spec.platform {
             opts = opts.platform(platform);
         }
         let opts = opts.build();
@@ -289,10 +261,10 @@ impl Engine {
                 action: format!("waiting for container {id}"),
                 source: e,
             }),
-            None => {
-                let state = self.inspect(id).await?.state.unwrap_or_default();
-                Ok(state.exit_code.unwrap_or(-1))
-            }
+            None => match self.status(id).await?.state {
+                super::types::ContainerState::Exited { code } => Ok(code),
+                _ => Ok(-1),
+            },
         }
     }
 }
@@ -302,44 +274,61 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::compose::{Port, Service, ServiceVolume};
-    use crate::plan::stack::Endpoint;
+    use crate::plan::{Endpoint, Healthcheck, Mount as PlanMount, PortBinding as PlanPort};
 
     fn spec() -> ContainerSpec {
         ContainerSpec {
             name: "p-db-1".into(),
             service: "db".into(),
             image: "postgres:15".into(),
+            platform: None,
             command: Some(vec!["postgres".into()]),
-            env: vec!["A=1".into()],
+            entrypoint: None,
+            env: [("A".to_string(), "1".to_string())].into_iter().collect(),
             labels: BTreeMap::from([("k".into(), "v".into())]),
-            endpoints: vec![Endpoint {
+            networking: Networking::Networks(vec![Endpoint {
                 network: "p_default".into(),
                 aliases: vec!["db".into()],
                 ipv4_address: None,
+                ipv6_address: None,
+            }]),
+            ports: vec![PlanPort {
+                container_port: 5432,
+                protocol: "tcp".into(),
+                host_ip: "127.0.0.1".into(),
+                host_port: None,
             }],
-            mounts: vec![ServiceVolume {
+            expose: Vec::new(),
+            publish_all: true,
+            mounts: vec![PlanMount {
                 source: Some("p_data".into()),
                 read_only: true,
-                ..ServiceVolume::new(VolumeKind::Volume, "/data")
+                ..PlanMount::new(MountKind::Volume, "/data")
             }],
-            ports: vec![Port {
-                target: 5432,
-                protocol: "tcp".into(),
+            tmpfs: vec![("/run".into(), "size=64m".into())],
+            health: Health::Set(Healthcheck {
+                test: Some(vec!["CMD-SHELL".into(), "pg_isready".into()]),
+                interval: Some(Duration::from_millis(1500)),
+                retries: Some(5),
                 ..Default::default()
-            }],
-            publish_all: true,
-            network_mode: None,
-            config: Service {
-                tmpfs: vec!["/run:size=64m".into()],
-                healthcheck: Some(Healthcheck {
-                    test: Some(vec!["CMD-SHELL".into(), "pg_isready".into()]),
-                    interval: Some(Duration::from_millis(1500)),
-                    retries: Some(5),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            },
+            }),
+            hostname: None,
+            working_dir: None,
+            user: None,
+            tty: false,
+            stdin_open: false,
+            stop_signal: None,
+            stop_grace_period: None,
+            extra_hosts: Vec::new(),
+            ulimits: BTreeMap::new(),
+            privileged: false,
+            init: None,
+            read_only: false,
+            cap_add: Vec::new(),
+            cap_drop: Vec::new(),
+            dns: Vec::new(),
+            shm_size: None,
+            restart: None,
         }
     }
 
@@ -369,14 +358,28 @@ mod tests {
 
     #[test]
     fn healthcheck_disable_and_image_default() {
-        let off = Healthcheck {
-            disable: true,
-            ..Default::default()
-        };
         assert_eq!(
-            health_config(&off).unwrap().test,
+            health_config(&Health::Disabled).unwrap().test,
             Some(vec!["NONE".to_string()])
         );
-        assert_eq!(health_config(&Healthcheck::default()), None);
+        assert_eq!(health_config(&Health::FromImage), None);
+    }
+
+    #[test]
+    fn a_shared_network_stack_takes_no_endpoints() {
+        let mut s = spec();
+        s.networking = Networking::Mode("container:p-app-1".into());
+        let body = create_body(&s);
+        assert_eq!(
+            body.host_config.unwrap().network_mode.as_deref(),
+            Some("container:p-app-1")
+        );
+        assert!(
+            body.networking_config
+                .unwrap()
+                .endpoints_config
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -19,6 +19,10 @@ pub enum EngineError {
         #[source]
         source: bollard::errors::Error,
     },
+    #[error(
+        "image {image} for service {service} is not present locally, and its pull_policy is never; build or load it first"
+    )]
+    ImageNotLocal { service: String, image: String },
     #[error("could not build image {image} for service {service}: {message}{}", build_tail(.output))]
     Build {
         service: String,
@@ -63,7 +67,7 @@ impl EngineError {
 }
 
 /// Whether an API error is the engine's 404 (the object is already gone).
-pub fn is_not_found(e: &bollard::errors::Error) -> bool {
+pub(super) fn is_not_found(e: &bollard::errors::Error) -> bool {
     matches!(
         e,
         bollard::errors::Error::DockerResponseServerError {
@@ -74,7 +78,7 @@ pub fn is_not_found(e: &bollard::errors::Error) -> bool {
 }
 
 /// Whether an API error is a 409 conflict (removal already in progress, name in use).
-pub fn is_conflict(e: &bollard::errors::Error) -> bool {
+pub(super) fn is_conflict(e: &bollard::errors::Error) -> bool {
     matches!(
         e,
         bollard::errors::Error::DockerResponseServerError {

@@ -1,10 +1,14 @@
-//! The only code that talks to the Docker Engine (through bollard).
+//! The only door to the Docker Engine: the only code that imports bollard. It carries out the
+//! plan's specs and answers in dockhand's own types.
 
-pub mod build;
-pub mod client;
-pub mod container;
-pub mod error;
-pub mod labels;
+mod build;
+mod client;
+mod container;
+mod error;
+mod types;
 
-pub use client::Engine;
+pub use client::{Engine, docker_host};
 pub use error::EngineError;
+pub use types::{
+    ContainerInfo, ContainerState, ContainerStatus, HealthStatus, ImageFacts, ResourceInfo,
+};

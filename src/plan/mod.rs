@@ -1,6 +1,14 @@
-//! The dependency graph of a project and the ordered operations for up and down.
+//! The plan: what a run builds, creates and starts, in which order and with which waits, as
+//! plain data resolved from the compose project. No compose type goes past this module.
 
-pub mod graph;
-pub mod stack;
+mod identity;
+mod naming;
+mod render;
+mod service;
+mod spec;
+mod stack;
 
-pub use stack::{ContainerSpec, PlanOptions, RunIdentity, ServicePlan, StackPlan};
+pub use identity::RunIdentity;
+pub use naming::split_tag;
+pub use spec::*;
+pub use stack::{PlanOptions, with_dependencies};

@@ -3,10 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use bollard::models::{ContainerInspectResponse, HealthStatusEnum};
 use thiserror::Error;
 
-use crate::engine::{Engine, EngineError};
+use crate::engine::{ContainerState, Engine, EngineError, HealthStatus};
 
 /// How often the container's state is read while waiting.
 const POLL: Duration = Duration::from_millis(100);
@@ -23,14 +22,6 @@ pub enum Target {
     Healthy,
     /// The container exited with code 0.
     Completed,
-}
-
-/// The container's state as readiness sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContainerState {
-    Running { health: Option<HealthStatusEnum> },
-    Exited { code: i64 },
-    Other(String),
 }
 
 #[derive(Debug, Error)]
@@ -83,40 +74,6 @@ impl ReadyError {
     }
 }
 
-/// Reads the container's state from an inspect response.
-pub fn observe(resp: &ContainerInspectResponse) -> (ContainerState, Option<String>, bool) {
-    let state = resp.state.clone().unwrap_or_default();
-    let health = state.health.clone();
-    let last_output = health
-        .as_ref()
-        .and_then(|h| h.log.as_ref())
-        .and_then(|log| log.last())
-        .and_then(|r| r.output.clone());
-    let has_healthcheck = resp
-        .config
-        .as_ref()
-        .and_then(|c| c.healthcheck.as_ref())
-        .and_then(|h| h.test.as_ref())
-        .is_some_and(|t| !t.is_empty() && t[0] != "NONE");
-    let running = state.running.unwrap_or(false);
-    let status = if running {
-        ContainerState::Running {
-            health: health.and_then(|h| h.status),
-        }
-    } else if matches!(
-        state.status,
-        Some(bollard::models::ContainerStateStatusEnum::EXITED)
-            | Some(bollard::models::ContainerStateStatusEnum::DEAD)
-    ) {
-        ContainerState::Exited {
-            code: state.exit_code.unwrap_or(-1),
-        }
-    } else {
-        ContainerState::Other(state.status.map(|s| s.to_string()).unwrap_or_default())
-    };
-    (status, last_output, has_healthcheck)
-}
-
 /// Waits until container `id` of `service` reaches `target`, at most `timeout`.
 pub async fn wait_for(
     engine: &Engine,
@@ -127,9 +84,10 @@ pub async fn wait_for(
 ) -> Result<(), ReadyError> {
     let start = Instant::now();
     loop {
-        let resp = engine.inspect(id).await?;
-        let (state, health_output, has_healthcheck) = observe(&resp);
-        match (&state, target) {
+        let status = engine.status(id).await?;
+        let health_output = status.health_output;
+        let has_healthcheck = status.has_healthcheck;
+        match (&status.state, target) {
             (ContainerState::Exited { code: 0 }, Target::Completed) => return Ok(()),
             (ContainerState::Exited { code }, _) => {
                 return Err(ReadyError::Exited {
@@ -147,13 +105,13 @@ pub async fn wait_for(
             }
             (
                 ContainerState::Running {
-                    health: Some(HealthStatusEnum::HEALTHY),
+                    health: Some(HealthStatus::Healthy),
                 },
                 Target::Healthy,
             ) => return Ok(()),
             (
                 ContainerState::Running {
-                    health: Some(HealthStatusEnum::UNHEALTHY),
+                    health: Some(HealthStatus::Unhealthy),
                 },
                 Target::Healthy,
             ) => {

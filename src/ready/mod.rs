@@ -1,5 +1,8 @@
-//! Readiness: when a started container counts as ready, and how it fails.
+//! Readiness: when a started container counts as ready, how it fails, and the watch on
+//! dependencies while the test command runs.
 
-pub mod health;
+mod health;
+mod watch;
 
-pub use health::{ContainerState, ReadyError, Target, observe, wait_for};
+pub use health::{LOG_TAIL_LINES, ReadyError, Target, wait_for};
+pub use watch::first_failure;

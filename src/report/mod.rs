@@ -1,14 +1,18 @@
 //! Run events rendered for people (console) and for CI (JUnit XML).
 
+mod console;
 mod errors;
 mod junit;
 mod mask;
 mod model;
+mod record;
 mod tail;
 mod xml;
 
+pub use console::{Console, Event, Reporter, Silent};
 pub use errors::ReportError;
 pub use junit::{render_junit, write_junit_atomic};
 pub use mask::{DEFAULT_SECRET_NAMES, MASK, MIN_FREE_TEXT_LEN, Masker};
 pub use model::{RunReport, SetupCase, SetupOutcome, TestCase, TestStep};
+pub use record::{PartialOutput, RunRecord, SetupRecord, SetupResult, TestRecord, mark_failed};
 pub use tail::{OutputTail, SYSTEM_OUT_LIMIT};

@@ -1,10 +1,11 @@
-//! What can end a run early, and the exit status each maps to.
+//! What can end a run early, and the exit status each maps to, in one place.
 
 use thiserror::Error;
 
 use crate::compose::LoadError;
 use crate::engine::EngineError;
 use crate::ready::ReadyError;
+use crate::signal::Interrupt;
 
 /// Exit statuses of the `dockhand` binary, as the README documents them.
 pub mod exit {
@@ -24,38 +25,22 @@ pub mod exit {
     pub const SIGTERM: i32 = 143;
 }
 
-/// A signal that ended the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Interrupt {
-    Hangup,
-    Interrupt,
-    Terminate,
-}
-
-impl Interrupt {
-    pub fn name(self) -> &'static str {
-        match self {
-            Interrupt::Hangup => "SIGHUP",
-            Interrupt::Interrupt => "SIGINT",
-            Interrupt::Terminate => "SIGTERM",
-        }
-    }
-
-    pub fn exit_code(self) -> i32 {
-        match self {
-            Interrupt::Hangup => exit::SIGHUP,
-            Interrupt::Interrupt => exit::SIGINT,
-            Interrupt::Terminate => exit::SIGTERM,
-        }
-    }
-}
-
+/// Why bringing a stack up, or a whole `dockhand test` run, ended without a verdict.
 #[derive(Debug, Error)]
 pub enum RunError {
     #[error(transparent)]
     Load(#[from] LoadError),
-    #[error("{0}")]
-    Usage(String),
+    #[error("no service named {service} in {files}; services: {known}")]
+    NoSuchService {
+        service: String,
+        /// The compose files read, comma-separated.
+        files: String,
+        known: String,
+    },
+    #[error(
+        "{kind} {name} is declared external but does not exist; create it with `docker {kind} create {name}`"
+    )]
+    ExternalMissing { kind: &'static str, name: String },
     #[error(transparent)]
     Engine(#[from] EngineError),
     #[error(transparent)]
@@ -64,6 +49,8 @@ pub enum RunError {
     Timeout(u64),
     #[error("interrupted by {}", .0.name())]
     Interrupted(Interrupt),
+    #[error("the run was stopped before it finished")]
+    Cancelled,
     #[error(transparent)]
     Report(Box<crate::report::ReportError>),
     #[error("dockhand itself failed: {0}")]
@@ -90,14 +77,81 @@ impl RunError {
     /// The exit status this error maps to.
     pub fn exit_code(&self) -> i32 {
         match self {
-            RunError::Load(_) | RunError::Usage(_) => exit::BAD_INPUT,
-            RunError::Interrupted(sig) => sig.exit_code(),
+            RunError::Load(_)
+            | RunError::NoSuchService { .. }
+            | RunError::ExternalMissing { .. } => exit::BAD_INPUT,
+            RunError::Interrupted(sig) => 128 + sig.number(),
             RunError::Engine(_)
             | RunError::Dependency(_)
             | RunError::Timeout(_)
+            | RunError::Cancelled
             | RunError::Write { .. }
             | RunError::Report(_)
             | RunError::Internal(_) => exit::INFRASTRUCTURE,
         }
+    }
+
+    /// The error of a run stopped by `stop`: the signal, or a cancel.
+    pub fn stopped(stop: &crate::signal::Stop) -> RunError {
+        match stop.interrupted() {
+            Some(sig) => RunError::Interrupted(sig),
+            None => RunError::Cancelled,
+        }
+    }
+}
+
+/// Why [`Stack::endpoint`](super::Stack::endpoint) has no address to give.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum EndpointError {
+    #[error("no service named {service} in stack {stack}; services: {known}")]
+    NoSuchService {
+        service: String,
+        stack: String,
+        known: String,
+    },
+    #[error(
+        "service {service} does not publish port {port}/{protocol}; list it under ports: or EXPOSE it in the image"
+    )]
+    NotPublished {
+        service: String,
+        port: u16,
+        protocol: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_map_to_128_plus_their_number() {
+        assert_eq!(
+            RunError::Interrupted(Interrupt::Interrupt).exit_code(),
+            exit::SIGINT
+        );
+        assert_eq!(
+            RunError::Interrupted(Interrupt::Terminate).exit_code(),
+            exit::SIGTERM
+        );
+        assert_eq!(
+            RunError::Interrupted(Interrupt::Hangup).exit_code(),
+            exit::SIGHUP
+        );
+    }
+
+    #[test]
+    fn bad_input_is_2_and_the_rest_3() {
+        let missing = RunError::NoSuchService {
+            service: "ap".into(),
+            files: "compose.yml".into(),
+            known: "app, db".into(),
+        };
+        assert_eq!(missing.exit_code(), exit::BAD_INPUT);
+        assert_eq!(
+            missing.to_string(),
+            "no service named ap in compose.yml; services: app, db"
+        );
+        assert_eq!(RunError::Cancelled.exit_code(), exit::INFRASTRUCTURE);
+        assert_eq!(RunError::Timeout(5).exit_code(), exit::INFRASTRUCTURE);
     }
 }

@@ -1,16 +1,12 @@
-//! The run: up -> wait -> test -> collect -> down, with signals and cancellation.
+//! The run's orchestration: the stack brought up (the one bring-up, for the library and the
+//! CLI), the test command in it, the verdict and the report, teardown on every path.
 
-pub mod error;
-pub mod events;
-pub mod fault;
-pub mod junit;
-pub mod signal;
-pub mod stack;
-pub mod test;
-pub mod up;
+mod bringup;
+mod error;
+mod oneoff;
+mod stack;
+mod test;
 
-pub use error::{Interrupt, RunError, exit};
-pub use events::{Console, Event, Reporter, Silent};
-pub use stack::{Stack, StackBuilder};
+pub use error::{EndpointError, RunError, exit};
+pub use stack::{KEEP_ENV, Stack, StackBuilder};
 pub use test::{TestOutcome, TestSettings, run_test};
-pub use up::Stop;

@@ -1,22 +1,74 @@
-//! The library's entry point: a compose stack brought up for a test and torn down after it.
+//! The library's entry point, and the one bring-up `dockhand test` uses too: a compose stack
+//! brought up for a test and torn down after it.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use indexmap::IndexMap;
 
-use super::error::RunError;
-use super::events::{Reporter, Silent};
-use super::up::{Stop, create_resources, prepare_images, start_services};
-use crate::cleanup::{Removed, teardown_run};
-use crate::compose::{self, LoadOptions};
+use super::bringup::{Started, create_resources, prepare_images, start_services};
+use super::error::{EndpointError, RunError};
+use crate::cleanup::{Removed, stop_run, sweep, teardown_run};
+use crate::compose::{self, LoadOptions, Project};
 use crate::engine::Engine;
-use crate::plan::{PlanOptions, RunIdentity, StackPlan};
+use crate::plan::{PlanOptions, RunIdentity, StackPlan, with_dependencies};
+use crate::report::{Event, Reporter, SetupRecord, Silent};
+use crate::signal::Stop;
 
 /// The environment variable that keeps stacks up after the test (for debugging); `dockhand down
 /// -p NAME` removes them.
 pub const KEEP_ENV: &str = "DOCKHAND_KEEP";
+
+/// Loads the project once, with `roots` enabled whatever their profiles, checks each exists,
+/// and returns it with the services to plan: the roots and everything they need started first
+/// (all services when `roots` is empty), in the project's order.
+pub fn load_project(
+    load: &LoadOptions,
+    roots: &[String],
+) -> Result<(Project, Vec<String>), RunError> {
+    let mut load = load.clone();
+    for r in roots {
+        if !load.enable_services.contains(r) {
+            load.enable_services.push(r.clone());
+        }
+    }
+    let project = compose::load(&load)?;
+    if let Some(missing) = roots.iter().find(|r| !project.services.contains_key(*r)) {
+        let files: Vec<String> = project
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
+        let known: Vec<&str> = project.services.keys().map(String::as_str).collect();
+        return Err(RunError::NoSuchService {
+            service: missing.clone(),
+            files: files.join(", "),
+            known: known.join(", "),
+        });
+    }
+    let wanted = with_dependencies(&project, roots);
+    Ok((project, wanted))
+}
+
+/// Removes what runs whose owner died left behind, saying so; a failure here only warns.
+pub async fn sweep_abandoned(engine: &Engine, reporter: &dyn Reporter) {
+    match sweep(engine).await {
+        Ok(swept) => {
+            for (run, removed) in swept {
+                reporter.event(Event::Note {
+                    message: &format!(
+                        "removed {} left by a dockhand process that is gone ({} containers, {} networks, {} volumes)",
+                        run.project, removed.containers, removed.networks, removed.volumes
+                    ),
+                });
+            }
+        }
+        Err(e) => reporter.event(Event::Warning {
+            message: &format!("could not sweep abandoned runs: {e}"),
+        }),
+    }
+}
 
 /// Settings for [`Stack`]; start with [`Stack::builder`].
 #[derive(Debug, Clone)]
@@ -56,9 +108,7 @@ impl StackBuilder {
 
     /// Brings up only this service and what it depends on (repeatable); default all services.
     pub fn service(mut self, name: impl Into<String>) -> Self {
-        let name = name.into();
-        self.load.enable_services.push(name.clone());
-        self.services.push(name);
+        self.services.push(name.into());
         self
     }
 
@@ -92,6 +142,24 @@ impl StackBuilder {
         self
     }
 
+    /// Loads the compose files and derives what would be built, created and started, touching
+    /// nothing on the engine (what `dockhand up --dry-run` prints).
+    pub fn plan(&self) -> Result<StackPlan, RunError> {
+        let (project, services) = load_project(&self.load, &self.services)?;
+        let mut run = RunIdentity::new();
+        run.keep = self.keep;
+        Ok(StackPlan::new(
+            &project,
+            run,
+            &PlanOptions {
+                services,
+                keep_host_ports: false,
+                publish_all: true,
+                tag: self.tag.clone(),
+            },
+        ))
+    }
+
     /// Loads the compose files, builds what needs building, starts every selected service in
     /// dependency order and waits until each is ready. On failure nothing is left behind.
     pub async fn up(self) -> Result<Stack, RunError> {
@@ -105,53 +173,17 @@ impl StackBuilder {
 
     /// [`up_with`](Self::up_with) that gives up, tearing down, when `stop` is triggered.
     pub async fn up_until(self, reporter: &dyn Reporter, stop: &Stop) -> Result<Stack, RunError> {
-        let project = compose::load(&self.load)?;
-        let mut services: Vec<String> = Vec::new();
-        if self.services.is_empty() {
-            services.extend(project.services.keys().cloned());
-        } else {
-            for s in &self.services {
-                let (_, deps) = super::test::load_for_service(&self.load, s)?;
-                services.extend(deps);
-                services.push(s.clone());
-            }
-        }
-        // In the project's order; the scheduler follows depends_on.
-        services = project
-            .services
-            .keys()
-            .filter(|s| services.contains(s))
-            .cloned()
-            .collect();
-        let mut run = RunIdentity::new();
-        run.keep = self.keep;
-        let plan = StackPlan::new(
-            &project,
-            run,
-            &PlanOptions {
-                services: services.clone(),
-                keep_host_ports: false,
-                publish_all: true,
-                tag: self.tag.clone(),
-            },
-        );
+        let plan = self.plan()?;
         let engine = Engine::connect().await?;
-        super::test::sweep_abandoned(&engine, reporter).await;
-        let mut stack = Stack {
-            engine,
-            plan,
-            containers: IndexMap::new(),
-            ports: HashMap::new(),
-            done: false,
-            keep: self.keep,
-        };
+        sweep_abandoned(&engine, reporter).await;
+        let mut stack = Stack::planned(engine, plan);
+        let services: Vec<String> = stack.plan.services.keys().cloned().collect();
         let brought_up = stack
-            .bring_up(&services, self.ready_timeout, reporter, stop)
+            .bring_up(&services, &[], self.ready_timeout, reporter, stop)
             .await;
         if let Err(e) = brought_up {
             // Kept or not, a stack that did not come up is removed.
-            stack.done = true;
-            teardown_run(&stack.engine, &stack.plan.run.id).await?;
+            stack.down().await?;
             return Err(e);
         }
         Ok(stack)
@@ -173,15 +205,29 @@ pub struct Stack {
     engine: Engine,
     plan: StackPlan,
     containers: IndexMap<String, String>,
+    /// How each service's set-up went.
+    setup: Vec<SetupRecord>,
     /// (service, "port/proto") -> host port.
     ports: HashMap<(String, String), u16>,
+    /// Torn down already, or left up on purpose: `Drop` has nothing to do.
     done: bool,
-    keep: bool,
 }
 
 impl Stack {
     pub fn builder() -> StackBuilder {
         StackBuilder::default()
+    }
+
+    /// A stack of `plan` with nothing on the engine yet.
+    pub(crate) fn planned(engine: Engine, plan: StackPlan) -> Stack {
+        Stack {
+            engine,
+            plan,
+            containers: IndexMap::new(),
+            setup: Vec::new(),
+            ports: HashMap::new(),
+            done: false,
+        }
     }
 
     /// The project name on the engine (the file's name plus a unique suffix).
@@ -194,14 +240,33 @@ impl Stack {
         &self.plan.run.id
     }
 
+    /// What the stack was brought up from.
+    pub fn plan(&self) -> &StackPlan {
+        &self.plan
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     /// The container id of `service`.
     pub fn container_id(&self, service: &str) -> Option<&str> {
         self.containers.get(service).map(String::as_str)
     }
 
+    /// The services started, with their container ids.
+    pub(crate) fn containers(&self) -> &IndexMap<String, String> {
+        &self.containers
+    }
+
+    /// How each service's set-up went.
+    pub(crate) fn setup(&self) -> &[SetupRecord] {
+        &self.setup
+    }
+
     /// The host address (`127.0.0.1:PORT`) where the container port `port`/tcp of `service` is
     /// published.
-    pub fn endpoint(&self, service: &str, port: u16) -> Result<String, RunError> {
+    pub fn endpoint(&self, service: &str, port: u16) -> Result<String, EndpointError> {
         self.endpoint_proto(service, port, "tcp")
     }
 
@@ -211,23 +276,25 @@ impl Stack {
         service: &str,
         port: u16,
         proto: &str,
-    ) -> Result<String, RunError> {
+    ) -> Result<String, EndpointError> {
         if !self.containers.contains_key(service) {
             let known: Vec<&str> = self.containers.keys().map(String::as_str).collect();
-            return Err(RunError::Usage(format!(
-                "no service named {service} in stack {}; services: {}",
-                self.plan.project,
-                known.join(", ")
-            )));
+            return Err(EndpointError::NoSuchService {
+                service: service.to_string(),
+                stack: self.plan.project.clone(),
+                known: known.join(", "),
+            });
         }
         match self
             .ports
             .get(&(service.to_string(), format!("{port}/{proto}")))
         {
             Some(host_port) => Ok(format!("{}:{host_port}", self.engine.published_host())),
-            None => Err(RunError::Usage(format!(
-                "service {service} does not publish port {port}/{proto}; list it under ports: or EXPOSE it in the image"
-            ))),
+            None => Err(EndpointError::NotPublished {
+                service: service.to_string(),
+                port,
+                protocol: proto.to_string(),
+            }),
         }
     }
 
@@ -248,62 +315,113 @@ impl Stack {
         out
     }
 
-    async fn bring_up(
+    /// Builds or checks the images of `start` and `also_build`, creates the networks and
+    /// volumes, then starts `start` in dependency order and waits until each is ready. The
+    /// images of `also_build` (the service that runs the test command) build while the others
+    /// come up; a failed build stops the bring-up.
+    pub(crate) async fn bring_up(
         &mut self,
-        services: &[String],
+        start: &[String],
+        also_build: &[String],
         ready_timeout: Duration,
         reporter: &dyn Reporter,
         stop: &Stop,
     ) -> Result<(), RunError> {
-        prepare_images(&self.engine, &self.plan, services, reporter, stop).await?;
-        create_resources(&self.engine, &self.plan).await?;
-        let (started, result) = start_services(
-            &self.engine,
-            &self.plan,
-            services,
+        let engine = &self.engine;
+        let plan = &self.plan;
+        let mut images = prepare_images(engine, plan, start, reporter, stop).await?;
+        create_resources(engine, plan).await?;
+        let bring_up = stop.child();
+        let build = async {
+            let built = prepare_images(engine, plan, also_build, reporter, stop).await;
+            if built.is_err() {
+                bring_up.cancel();
+            }
+            built
+        };
+        let up = start_services(
+            engine,
+            plan,
+            start,
+            &images,
             ready_timeout,
             reporter,
-            stop,
-        )
-        .await;
-        self.containers = started.containers;
+            &bring_up,
+        );
+        let (built, (Started { containers, setup }, result)) = tokio::join!(build, up);
+        self.containers = containers;
+        self.setup = setup;
+        images.extend(built?);
         result?;
         self.read_ports().await
     }
 
+    /// Waits for the waits of `service`, which this stack does not start itself (it runs as a
+    /// one-off container): its `depends_on` conditions on what the stack started.
+    pub(crate) async fn await_waits_of(
+        &mut self,
+        service: &str,
+        ready_timeout: Duration,
+        stop: &Stop,
+    ) -> Result<(), RunError> {
+        let Some(sp) = self.plan.services.get(service) else {
+            return Ok(());
+        };
+        let mut started = Started {
+            containers: self.containers.clone(),
+            setup: std::mem::take(&mut self.setup),
+        };
+        let result =
+            super::bringup::await_waits(&self.engine, sp, &mut started, ready_timeout, stop).await;
+        self.setup = started.setup;
+        result
+    }
+
     async fn read_ports(&mut self) -> Result<(), RunError> {
         for (service, id) in &self.containers {
-            let resp = self.engine.inspect(id).await?;
-            let ports = resp
-                .network_settings
-                .and_then(|n| n.ports)
-                .unwrap_or_default();
-            for (key, bindings) in ports {
-                let Some(port) = bindings
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|b| b.host_port.as_deref()?.parse::<u16>().ok())
-                    .next()
-                else {
-                    continue;
-                };
+            let status = self.engine.status(id).await?;
+            for (key, port) in status.published {
                 self.ports.insert((service.clone(), key), port);
             }
         }
         Ok(())
     }
 
+    /// Stops every container gracefully (its stop signal, then its grace period).
+    pub(crate) async fn stop_gracefully(&self) -> Result<(), RunError> {
+        Ok(stop_run(&self.engine, &self.plan.run.id).await?)
+    }
+
+    /// Saves each container's whole log of the run as `<dir>/<container>.log`.
+    pub(crate) async fn save_logs(&self, dir: &Path) {
+        let Ok(containers) = self.engine.containers_with(&self.plan.run_labels()).await else {
+            return;
+        };
+        let saves = containers.iter().map(|c| {
+            let path = dir.join(format!("{}.log", c.name));
+            async move {
+                let _ = self.engine.save_log(&c.id, &path).await;
+            }
+        });
+        futures_util::future::join_all(saves).await;
+    }
+
     /// Leaves the stack running after this value is gone (what `dockhand up` does); `dockhand
-    /// down -p NAME` removes it. Marks its resources so sweeps of dead runs leave them alone.
-    pub async fn keep_up(mut self) -> Result<(), RunError> {
+    /// down -p NAME` removes it. Its resources carry the keep label when the builder asked for
+    /// `keep`, so sweeps of dead runs leave them alone.
+    pub fn keep_up(mut self) {
         self.done = true;
-        Ok(())
     }
 
     /// Removes every container, network and volume of the stack.
     pub async fn down(mut self) -> Result<Removed, RunError> {
         self.done = true;
         Ok(teardown_run(&self.engine, &self.plan.run.id).await?)
+    }
+
+    /// The labels every resource of this stack carries.
+    pub fn labels(&self) -> BTreeMap<String, String> {
+        self.plan.run_labels()
     }
 }
 
@@ -312,7 +430,7 @@ impl Drop for Stack {
     /// both tokio runtimes: the teardown runs on a thread of its own with its own runtime, and
     /// this waits for it.
     fn drop(&mut self) {
-        if self.done || self.keep {
+        if self.done || self.plan.run.keep {
             return;
         }
         let run_id = self.plan.run.id.clone();

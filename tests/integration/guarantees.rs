@@ -584,7 +584,7 @@ async fn eight_parallel_runs_with_fixed_names_and_ports_all_pass() {
     // Watch the engine while they run: the runs must overlap for the test to mean anything.
     let engine = engine().await;
     let managed = std::collections::BTreeMap::from([(
-        dockhand::engine::labels::MANAGED.to_string(),
+        dockhand::labels::MANAGED.to_string(),
         "true".to_string(),
     )]);
     let mut most_at_once = 0;
@@ -595,15 +595,12 @@ async fn eight_parallel_runs_with_fixed_names_and_ports_all_pass() {
             .unwrap()
             .into_iter()
             .filter(|c| {
-                c.names.iter().flatten().any(|n| {
-                    n.starts_with("/fixed-cache-")
-                        && c.labels
-                            .as_ref()
-                            .and_then(|l| l.get(dockhand::engine::labels::PROJECT))
-                            .is_some_and(|p| p.starts_with(&prefix))
-                })
+                c.name.starts_with("fixed-cache-")
+                    && c.labels
+                        .get(dockhand::labels::PROJECT)
+                        .is_some_and(|p| p.starts_with(&prefix))
             })
-            .filter(|c| c.state.as_ref().is_some_and(|s| s.to_string() == "running"))
+            .filter(|c| c.state == "running")
             .count();
         most_at_once = most_at_once.max(caches);
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -708,16 +705,14 @@ async fn external_networks_and_volumes_are_used_and_never_removed() {
     let net = format!("{project}-shared-net");
     let vol = format!("{project}-shared-vol");
     let engine = engine().await;
-    engine
-        .docker()
+    docker()
         .create_network(bollard::models::NetworkCreateRequest {
             name: net.clone(),
             ..Default::default()
         })
         .await
         .unwrap();
-    engine
-        .docker()
+    docker()
         .create_volume(bollard::models::VolumeCreateRequest {
             name: Some(vol.clone()),
             ..Default::default()
@@ -775,5 +770,30 @@ async fn external_networks_and_volumes_are_used_and_never_removed() {
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains(&net), "{}", stderr(&out));
+    assert_clean(&project).await;
+}
+
+#[tokio::test]
+async fn a_failure_to_listen_for_signals_is_an_infrastructure_error() {
+    let project = unique("signals");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dockhand"))
+        .args([
+            "test",
+            "-f",
+            "tests/stacks/basic.yml",
+            "-p",
+            &project,
+            "--service",
+            "app",
+        ])
+        .current_dir(root())
+        .env("CI", "true")
+        .env("DOCKHAND_FAULT", "fail:signals")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("error: cannot listen for signals"), "{err}");
+    assert!(err.contains("injected failure at signals"), "{err}");
     assert_clean(&project).await;
 }

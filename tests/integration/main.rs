@@ -6,6 +6,7 @@
 mod bad_input;
 mod config;
 mod guarantees;
+mod layout;
 mod library;
 mod signals;
 mod support;

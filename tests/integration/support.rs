@@ -7,7 +7,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use dockhand::engine::{Engine, labels};
+use dockhand::engine::Engine;
+use dockhand::labels;
 
 /// The repository root (tests run the binary from there, like a user would).
 pub fn root() -> PathBuf {
@@ -32,6 +33,12 @@ pub async fn engine() -> Engine {
              then build the fixture images with `fixtures/images/build.sh`"
         ),
     }
+}
+
+/// The engine through bollard itself, for what a test sets up outside dockhand (an external
+/// network made by someone else, a run faked by its labels).
+pub fn docker() -> bollard::Docker {
+    bollard::Docker::connect_with_defaults().expect("a Docker client")
 }
 
 /// Fails the test unless the fixture images exist, saying how to build them.
@@ -82,24 +89,23 @@ pub fn stdout(out: &Output) -> String {
 pub async fn leftovers(prefix: &str) -> Vec<String> {
     let engine = engine().await;
     let managed = BTreeMap::from([(labels::MANAGED.to_string(), "true".to_string())]);
-    let matches = |labels: Option<&std::collections::HashMap<String, String>>| {
-        labels
-            .and_then(|l| l.get(labels::PROJECT))
+    let matches = |l: &BTreeMap<String, String>| {
+        l.get(labels::PROJECT)
             .is_some_and(|p| p.starts_with(prefix))
     };
     let mut left = Vec::new();
     for c in engine.containers_with(&managed).await.unwrap() {
-        if matches(c.labels.as_ref()) {
-            left.push(format!("container {:?}", c.names));
+        if matches(&c.labels) {
+            left.push(format!("container {:?}", c.name));
         }
     }
     for n in engine.networks_with(&managed).await.unwrap() {
-        if matches(n.labels.as_ref()) {
+        if matches(&n.labels) {
             left.push(format!("network {:?}", n.name));
         }
     }
     for v in engine.volumes_with(&managed).await.unwrap() {
-        if matches(Some(&v.labels)) {
+        if matches(&v.labels) {
             left.push(format!("volume {}", v.name));
         }
     }

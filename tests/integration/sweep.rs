@@ -4,28 +4,23 @@
 use std::collections::HashMap;
 
 use bollard::models::NetworkCreateRequest;
-use dockhand::engine::labels;
+use dockhand::labels;
 
 use super::support::*;
 
 /// Creates a network labelled as run `run` of `project`, owned by `pid`.
 async fn fake_run_network(project: &str, run: &str, pid: u32, keep: bool) {
-    let engine = engine().await;
     let mut l = HashMap::from([
         (labels::MANAGED.to_string(), "true".to_string()),
         (labels::PROJECT.to_string(), project.to_string()),
         (labels::RUN.to_string(), run.to_string()),
         (labels::OWNER_PID.to_string(), pid.to_string()),
-        (
-            labels::OWNER_HOST.to_string(),
-            dockhand::cleanup::owner::this_host(),
-        ),
+        (labels::OWNER_HOST.to_string(), dockhand::owner::this_host()),
     ]);
     if keep {
         l.insert(labels::KEEP.to_string(), "true".to_string());
     }
-    engine
-        .docker()
+    docker()
         .create_network(NetworkCreateRequest {
             name: format!("{project}_default"),
             labels: Some(l),

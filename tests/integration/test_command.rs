@@ -584,3 +584,71 @@ async fn test_command_waits_for_its_own_depends_on_conditions() {
     );
     assert!(r.junit.contains("migration failed"), "{}", r.junit);
 }
+
+#[tokio::test]
+async fn links_start_the_linked_service_and_its_alias_resolves() {
+    let r = run_test(
+        "links",
+        "tests/stacks/links.yml",
+        &[],
+        &sh("redis-cli -h kv ping && echo 'Result: SUCCESS!'"),
+    )
+    .await;
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("app | PONG"), "{}", r.stdout);
+    assert!(r.junit.contains("name=\"cache\""), "{}", r.junit);
+    // Only what the service needs is started.
+    assert!(!r.junit.contains("name=\"unrelated\""), "{}", r.junit);
+}
+
+#[tokio::test]
+async fn dry_run_prints_the_plan_and_touches_nothing() {
+    let project = unique("dry");
+    let out = dockhand(&[
+        "test",
+        "-f",
+        "tests/stacks/order.yml",
+        "-p",
+        &project,
+        "--service",
+        "app",
+        "--dry-run",
+        "--",
+        "/test.sh",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let plan = stdout(&out);
+    let at = |text: &str| {
+        plan.find(text)
+            .unwrap_or_else(|| panic!("{text:?} not in the plan:\n{plan}"))
+    };
+    at(&format!("project {project}-"));
+    at("create volume");
+    // cache comes before worker (healthy first), migrate and cache start together.
+    let level1 = at("level 1 (in parallel):");
+    let level2 = at("level 2 (in parallel):");
+    let cache = at("start ");
+    assert!(level1 < cache && cache < level2, "{plan}");
+    at("after cache service_healthy; ready once healthy if its image has a healthcheck");
+    at(
+        "run the test command in a one-off container of app (dockhand-fixture/toolbox:1) after migrate service_completed_successfully, worker service_started, cache service_started: /test.sh",
+    );
+    at("remove everything labelled io.dockhand.run=");
+    assert_clean(&project).await;
+
+    let out = dockhand(&[
+        "up",
+        "-f",
+        "tests/stacks/links.yml",
+        "-p",
+        &project,
+        "--dry-run",
+        "app",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let plan = stdout(&out);
+    assert!(plan.contains("level 1 (in parallel):\n  start "), "{plan}");
+    assert!(plan.contains("after cache service_started"), "{plan}");
+    assert!(!plan.contains("unrelated"), "{plan}");
+    assert_clean(&project).await;
+}

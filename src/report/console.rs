@@ -1,4 +1,4 @@
-//! Progress events of a run and the console that shows them.
+//! Progress events of a run, and the console that shows them to people.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;

@@ -1,0 +1,65 @@
+//! What the engine tells dockhand, in dockhand's own types: the rest of the crate never sees a
+//! bollard model.
+
+use std::collections::BTreeMap;
+
+/// A container's health as its healthcheck last reported it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealthStatus {
+    Starting,
+    Healthy,
+    Unhealthy,
+}
+
+/// Where a container is in its life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContainerState {
+    /// Running; `health` is `None` when it has no healthcheck (or none reported yet).
+    Running { health: Option<HealthStatus> },
+    /// Exited or dead.
+    Exited { code: i64 },
+    /// Created, restarting, paused, removing: the engine's word for it.
+    Other(String),
+}
+
+/// One reading of a container's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerStatus {
+    pub state: ContainerState,
+    /// The output of the last health check, if any ran.
+    pub health_output: Option<String>,
+    /// Whether the container runs a healthcheck (its own or its image's).
+    pub has_healthcheck: bool,
+    /// Published ports: `port/proto` to the host port.
+    pub published: BTreeMap<String, u16>,
+}
+
+/// A container found by label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerInfo {
+    pub id: String,
+    /// Its name, without the leading `/`.
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    /// `running`, `exited`, ...
+    pub state: String,
+    /// `host port->container port` for each published port.
+    pub ports: Vec<String>,
+}
+
+/// A network or volume found by label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceInfo {
+    /// The network's id, or the volume's name (what removal takes).
+    pub id: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// What an image holds that the run needs to know before starting a container of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageFacts {
+    pub id: String,
+    /// The image defines a healthcheck.
+    pub has_healthcheck: bool,
+}

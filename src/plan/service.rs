@@ -1,0 +1,393 @@
+//! One compose service turned into the plan's service: the single place where a compose key
+//! becomes a container setting.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use super::naming::{container_name, image_reference};
+use super::spec::{
+    BuildSpec, ContainerSpec, Endpoint, Health, Healthcheck, ImagePlan, ImageSource, Mount,
+    MountKind, NetworkSpec, Networking, PortBinding, PullPolicy, Restart, RestartName, ServicePlan,
+    Ulimit, Until, VolumeSpec, Wait,
+};
+use crate::compose::graph::Graph;
+use crate::compose::{self, Condition, Project, Service, ServiceVolume, VolumeKind};
+use crate::labels;
+
+/// What every service of one plan shares.
+pub(super) struct Context<'a> {
+    pub project: &'a Project,
+    pub graph: &'a Graph,
+    /// The project name as the file gives it.
+    pub base: &'a str,
+    /// The project name on the engine.
+    pub name: &'a str,
+    pub run_id: &'a str,
+    pub run_labels: &'a BTreeMap<String, String>,
+    pub networks: &'a [NetworkSpec],
+    pub volumes: &'a [VolumeSpec],
+    /// Services of the plan.
+    pub selected: &'a [String],
+    /// `links: [db:database]` on any service makes `database` an alias of db.
+    pub link_aliases: BTreeMap<String, Vec<String>>,
+    pub keep_host_ports: bool,
+    pub publish_all: bool,
+    pub tag: Option<&'a str>,
+}
+
+/// The network aliases that `links:` give each linked service.
+pub(super) fn link_aliases(project: &Project) -> BTreeMap<String, Vec<String>> {
+    let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for s in project.services.values() {
+        for link in &s.links {
+            let (target, alias) = link.split_once(':').unwrap_or((link, link));
+            aliases
+                .entry(target.to_string())
+                .or_default()
+                .push(alias.to_string());
+        }
+    }
+    aliases
+}
+
+pub(super) fn plan_service(cx: &Context<'_>, s: &Service) -> ServicePlan {
+    let (reference, tag_is_explicit) = image_reference(cx.base, s, cx.tag);
+    let source = match &s.build {
+        Some(b) => ImageSource::Build(build_spec(cx, s, b)),
+        None => ImageSource::Pull(match s.pull_policy.as_deref() {
+            Some("never") => PullPolicy::Never,
+            _ => PullPolicy::Missing,
+        }),
+    };
+
+    let mut labels = cx.run_labels.clone();
+    labels.extend(s.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+    labels.insert(labels::SERVICE.into(), s.name.clone());
+    labels.insert(labels::ONEOFF.into(), "False".into());
+    labels.insert(labels::CONTAINER_NUMBER.into(), "1".into());
+    labels.insert(labels::CONFIG_HASH.into(), config_hash(s));
+
+    let waits = cx
+        .graph
+        .edges(&s.name)
+        .filter(|(dep, _)| cx.selected.iter().any(|x| x == dep))
+        .map(|(dep, kind)| Wait {
+            service: dep.to_string(),
+            until: match kind.condition() {
+                Condition::ServiceStarted => Until::Started,
+                Condition::ServiceHealthy => Until::Healthy,
+                Condition::ServiceCompletedSuccessfully => Until::CompletedSuccessfully,
+            },
+        })
+        .collect();
+
+    let mut mounts: Vec<Mount> = s.volumes.iter().map(|m| mount(cx, m)).collect();
+    mounts.extend(file_mounts(cx.project, s));
+
+    ServicePlan {
+        name: s.name.clone(),
+        image: ImagePlan {
+            reference: reference.clone(),
+            tag_is_explicit,
+            source,
+        },
+        waits,
+        container: ContainerSpec {
+            name: container_name(cx.name, cx.run_id, s),
+            service: s.name.clone(),
+            image: reference,
+            platform: s.platform.clone(),
+            command: s.command.clone(),
+            entrypoint: s.entrypoint.clone(),
+            env: s
+                .environment
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
+                .collect(),
+            labels,
+            networking: networking(cx, s),
+            ports: s
+                .ports
+                .iter()
+                .map(|p| PortBinding {
+                    container_port: p.target,
+                    protocol: p.protocol.clone(),
+                    // Published on loopback unless the file gives an address.
+                    host_ip: p.host_ip.clone().unwrap_or_else(|| "127.0.0.1".into()),
+                    host_port: p.published.clone().filter(|_| cx.keep_host_ports),
+                })
+                .collect(),
+            expose: s
+                .expose
+                .iter()
+                .map(|e| {
+                    if e.contains('/') {
+                        e.clone()
+                    } else {
+                        format!("{e}/tcp")
+                    }
+                })
+                .collect(),
+            publish_all: cx.publish_all,
+            mounts,
+            tmpfs: s
+                .tmpfs
+                .iter()
+                .map(|t| match t.split_once(':') {
+                    Some((path, opts)) => (path.to_string(), opts.to_string()),
+                    None => (t.clone(), String::new()),
+                })
+                .collect(),
+            health: health(s.healthcheck.as_ref()),
+            hostname: s.hostname.clone(),
+            working_dir: s.working_dir.clone(),
+            user: s.user.clone(),
+            tty: s.tty,
+            stdin_open: s.stdin_open,
+            stop_signal: s.stop_signal.clone(),
+            stop_grace_period: s.stop_grace_period,
+            extra_hosts: s.extra_hosts.clone(),
+            ulimits: s
+                .ulimits
+                .iter()
+                .map(|(name, u)| {
+                    (
+                        name.clone(),
+                        Ulimit {
+                            soft: u.soft,
+                            hard: u.hard,
+                        },
+                    )
+                })
+                .collect(),
+            privileged: s.privileged,
+            init: s.init,
+            read_only: s.read_only,
+            cap_add: s.cap_add.clone(),
+            cap_drop: s.cap_drop.clone(),
+            dns: s.dns.clone(),
+            shm_size: s.shm_size,
+            restart: s.restart.as_deref().map(restart),
+        },
+    }
+}
+
+fn build_spec(cx: &Context<'_>, s: &Service, b: &compose::Build) -> BuildSpec {
+    let mut labels: BTreeMap<String, String> = b
+        .labels
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    labels.insert(labels::PROJECT.into(), cx.base.to_string());
+    labels.insert(labels::SERVICE.into(), s.name.clone());
+    labels.insert(labels::MANAGED.into(), "true".into());
+    BuildSpec {
+        context: b.context.clone(),
+        dockerfile: b.dockerfile.clone(),
+        dockerfile_inline: b.dockerfile_inline.clone(),
+        args: b
+            .args
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
+            .collect(),
+        target: b.target.clone(),
+        labels,
+    }
+}
+
+/// The service's networks with their aliases, or the mode it shares another's stack by
+/// (`network_mode: service:x` names x's container).
+fn networking(cx: &Context<'_>, s: &Service) -> Networking {
+    if let Some(mode) = &s.network_mode {
+        return Networking::Mode(match mode.strip_prefix("service:") {
+            Some(other) => {
+                let container = match cx.project.services.get(other) {
+                    Some(o) => container_name(cx.name, cx.run_id, o),
+                    None => format!("{}-{other}-1", cx.name),
+                };
+                format!("container:{container}")
+            }
+            None => mode.clone(),
+        });
+    }
+    let mut endpoints = Vec::new();
+    for (key, sn) in &s.networks {
+        let Some(net) = cx.networks.iter().find(|n| &n.key == key) else {
+            continue;
+        };
+        let mut aliases = vec![s.name.clone()];
+        aliases.extend(sn.aliases.iter().cloned());
+        if let Some(extra) = cx.link_aliases.get(&s.name) {
+            aliases.extend(extra.iter().cloned());
+        }
+        if let Some(cn) = &s.container_name {
+            aliases.push(cn.clone());
+        }
+        aliases.dedup();
+        endpoints.push(Endpoint {
+            network: net.name.clone(),
+            aliases,
+            ipv4_address: sn.ipv4_address.clone(),
+            ipv6_address: sn.ipv6_address.clone(),
+        });
+    }
+    Networking::Networks(endpoints)
+}
+
+/// A mount of the file, a named volume's source turned into its engine name.
+fn mount(cx: &Context<'_>, m: &ServiceVolume) -> Mount {
+    let mut source = m.source.clone();
+    if m.kind == VolumeKind::Volume
+        && let Some(v) = cx
+            .volumes
+            .iter()
+            .find(|v| Some(&v.key) == m.source.as_ref())
+    {
+        source = Some(v.name.clone());
+    }
+    Mount {
+        kind: match m.kind {
+            VolumeKind::Bind => MountKind::Bind,
+            VolumeKind::Volume => MountKind::Volume,
+            VolumeKind::Tmpfs => MountKind::Tmpfs,
+            VolumeKind::Npipe => MountKind::Npipe,
+            VolumeKind::Cluster => MountKind::Cluster,
+        },
+        source,
+        target: m.target.clone(),
+        read_only: m.read_only,
+        bind_propagation: m.bind_propagation.clone(),
+        bind_create_host_path: m.bind_create_host_path,
+        volume_nocopy: m.volume_nocopy,
+        volume_subpath: m.volume_subpath.clone(),
+        tmpfs_size: m.tmpfs_size,
+        tmpfs_mode: m.tmpfs_mode,
+    }
+}
+
+/// File-backed secrets and configs as read-only bind mounts, where docker compose puts them:
+/// secrets under `/run/secrets/`, configs at `/<name>`, unless a target is given. Secrets and
+/// configs from an environment variable or inline content have no file to mount; the loader
+/// warns about them.
+fn file_mounts(project: &Project, s: &Service) -> Vec<Mount> {
+    let secrets = s.secrets.iter().filter_map(|r| {
+        let file = project.secrets.get(&r.source)?.file.as_ref()?;
+        let target = match &r.target {
+            Some(t) if t.starts_with('/') => t.clone(),
+            Some(t) => format!("/run/secrets/{t}"),
+            None => format!("/run/secrets/{}", r.source),
+        };
+        Some((file, target))
+    });
+    let configs = s.configs.iter().filter_map(|r| {
+        let file = project.configs.get(&r.source)?.file.as_ref()?;
+        let target = r.target.clone().unwrap_or_else(|| format!("/{}", r.source));
+        Some((file, target))
+    });
+    secrets
+        .chain(configs)
+        .map(|(file, target)| Mount {
+            source: Some(file.display().to_string()),
+            read_only: true,
+            bind_create_host_path: Some(false),
+            ..Mount::new(MountKind::Bind, target)
+        })
+        .collect()
+}
+
+/// The file's healthcheck: off, set (unset fields keep the image's), or the image's own.
+fn health(h: Option<&compose::Healthcheck>) -> Health {
+    let Some(h) = h else {
+        return Health::FromImage;
+    };
+    if h.disable
+        || h.test
+            .as_ref()
+            .is_some_and(|t| t.first().map(String::as_str) == Some("NONE"))
+    {
+        return Health::Disabled;
+    }
+    let set = Healthcheck {
+        test: h.test.clone(),
+        interval: h.interval,
+        timeout: h.timeout,
+        retries: h.retries,
+        start_period: h.start_period,
+        start_interval: h.start_interval,
+    };
+    if set == Healthcheck::default() {
+        Health::FromImage
+    } else {
+        Health::Set(set)
+    }
+}
+
+/// Compose's `restart:`: `no`, `always`, `on-failure[:N]`, `unless-stopped`.
+fn restart(restart: &str) -> Restart {
+    let (name, retries) = match restart.split_once(':') {
+        Some((n, r)) => (n, r.parse().ok()),
+        None => (restart, None),
+    };
+    Restart {
+        name: match name {
+            "always" => RestartName::Always,
+            "on-failure" => RestartName::OnFailure,
+            "unless-stopped" => RestartName::UnlessStopped,
+            _ => RestartName::No,
+        },
+        max_retries: retries,
+    }
+}
+
+/// A stable hash of the service's resolved configuration (compose's config-hash label).
+fn config_hash(s: &Service) -> String {
+    let text = serde_json::to_string(s).unwrap_or_default();
+    hex::encode(Sha256::digest(format!("{}{text}", s.name).as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn healthchecks() {
+        assert_eq!(health(None), Health::FromImage);
+        let off = compose::Healthcheck {
+            disable: true,
+            ..Default::default()
+        };
+        assert_eq!(health(Some(&off)), Health::Disabled);
+        let none = compose::Healthcheck {
+            test: Some(vec!["NONE".into()]),
+            ..Default::default()
+        };
+        assert_eq!(health(Some(&none)), Health::Disabled);
+        assert_eq!(
+            health(Some(&compose::Healthcheck::default())),
+            Health::FromImage
+        );
+        let timing_only = compose::Healthcheck {
+            interval: Some(Duration::from_secs(1)),
+            ..Default::default()
+        };
+        let h = health(Some(&timing_only));
+        assert!(h.is_active(true) && !h.is_active(false));
+        let own = compose::Healthcheck {
+            test: Some(vec!["CMD".into(), "true".into()]),
+            ..Default::default()
+        };
+        assert!(health(Some(&own)).is_active(false));
+        assert!(!Health::Disabled.is_active(true));
+    }
+
+    #[test]
+    fn restart_policies() {
+        assert_eq!(restart("on-failure:3").name, RestartName::OnFailure);
+        assert_eq!(restart("on-failure:3").max_retries, Some(3));
+        assert_eq!(restart("unless-stopped").name, RestartName::UnlessStopped);
+        assert_eq!(restart("no").name, RestartName::No);
+    }
+}

@@ -1,0 +1,267 @@
+//! What a run did, recorded as it goes, and its mapping to the JUnit report with secrets masked.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::errors::ReportError;
+use super::junit::write_junit_atomic;
+use super::mask::Masker;
+use super::model::{RunReport, SetupCase, SetupOutcome, TestCase, TestStep};
+use super::tail::OutputTail;
+use crate::verdict::{MarkerFound, Verdict};
+
+/// How the set-up of one service went.
+#[derive(Debug, Clone)]
+pub struct SetupRecord {
+    pub service: String,
+    /// From the create call to ready.
+    pub duration: Duration,
+    pub result: SetupResult,
+}
+
+#[derive(Debug, Clone)]
+pub enum SetupResult {
+    Ready,
+    Failed {
+        message: String,
+        log_tail: String,
+    },
+    /// Not started because the run stopped first (another service failed, or a signal).
+    NotStarted {
+        reason: String,
+    },
+}
+
+/// Marks the set-up of `service` in `setup` failed: a dependency that came up and failed its
+/// condition or died later.
+pub fn mark_failed(setup: &mut [SetupRecord], service: &str, message: String, log_tail: &str) {
+    if let Some(rec) = setup.iter_mut().find(|r| r.service == service) {
+        rec.result = SetupResult::Failed {
+            message,
+            log_tail: log_tail.to_string(),
+        };
+    }
+}
+
+/// The test command's run.
+#[derive(Debug, Clone)]
+pub struct TestRecord {
+    pub command: Vec<String>,
+    pub duration: Duration,
+    pub verdict: Verdict,
+    /// The whole raw output.
+    pub output_path: PathBuf,
+    /// Its last bytes, for reports.
+    pub output_tail: OutputTail,
+}
+
+/// The output of a test command that is still running.
+#[derive(Debug, Clone)]
+pub struct PartialOutput {
+    pub started: Instant,
+    pub path: PathBuf,
+    pub tail: OutputTail,
+}
+
+/// What a run did, whether it finished or not.
+#[derive(Debug, Clone, Default)]
+pub struct RunRecord {
+    /// The project name as the file gives it: stable from run to run, so it names the suite.
+    pub project: String,
+    /// The name on the engine, with the run's suffix.
+    pub run_project: String,
+    pub service: String,
+    /// The test command as it runs (the override, or the service's own command).
+    pub command: Vec<String>,
+    pub image: String,
+    pub tag: Option<String>,
+    pub started_at: Option<SystemTime>,
+    pub duration: Duration,
+    pub setup: Vec<SetupRecord>,
+    pub test: Option<TestRecord>,
+    /// Every `KEY=VALUE` the compose file sets on the run's services: the values of
+    /// secret-looking names are masked in reports.
+    pub environment: Vec<(String, String)>,
+    /// The test command's output while it runs; becomes `test` when it ends.
+    pub partial: Option<PartialOutput>,
+    /// Why the run ended before a verdict, if it did.
+    pub error: Option<String>,
+    pub artifacts: PathBuf,
+}
+
+impl RunRecord {
+    /// Marks the set-up of `service` failed, when a dependency that came up fails later.
+    pub fn mark_failed(&mut self, service: &str, message: String, log_tail: &str) {
+        mark_failed(&mut self.setup, service, message, log_tail);
+    }
+
+    /// Ends the record of a run that stopped with `error`: a test command cut short is
+    /// reported with what it printed, as a failure saying why.
+    pub fn end_with_error(&mut self, error: String, now: Instant) {
+        if let Some(p) = self.partial.take() {
+            self.test = Some(TestRecord {
+                command: self.command.clone(),
+                duration: now.duration_since(p.started),
+                verdict: Verdict {
+                    passed: false,
+                    marker: MarkerFound::NotChecked,
+                    exit_code: -1,
+                    reason: format!("the test command did not finish: {error}"),
+                },
+                output_path: p.path,
+                output_tail: p.tail,
+            });
+        }
+        self.error = Some(error);
+    }
+
+    /// The report of this record, masked by `masker`.
+    pub fn report(&self, masker: &Masker) -> RunReport {
+        let setup = self
+            .setup
+            .iter()
+            .map(|s| SetupCase {
+                service: s.service.clone(),
+                duration: s.duration,
+                outcome: match &s.result {
+                    SetupResult::Ready => SetupOutcome::Ok,
+                    SetupResult::Failed { message, log_tail } => SetupOutcome::Error {
+                        message: message.clone(),
+                        detail: format!(
+                            "{message}\n\nlast lines of the log of {}:\n{log_tail}",
+                            s.service
+                        ),
+                    },
+                    SetupResult::NotStarted { reason } => SetupOutcome::Error {
+                        message: format!("not started: {reason}"),
+                        detail: String::new(),
+                    },
+                },
+            })
+            .collect();
+        let test = match &self.test {
+            Some(t) => TestStep::Ran(TestCase {
+                command: shell_words::join(&t.command),
+                duration: t.duration,
+                verdict: t.verdict.clone(),
+                output: t.output_tail.clone(),
+                output_log: Some(t.output_path.clone()),
+            }),
+            None => TestStep::NotRun {
+                command: shell_words::join(&self.command),
+                reason: self
+                    .error
+                    .clone()
+                    .unwrap_or_else(|| "the test command did not run".into()),
+            },
+        };
+        let mut report = RunReport {
+            project: self.project.clone(),
+            started: self.started_at.unwrap_or_else(SystemTime::now),
+            duration: self.duration,
+            image: Some(self.image.clone()),
+            tag: self.tag.clone(),
+            properties: vec![
+                ("service".into(), self.service.clone()),
+                ("run_project".into(), self.run_project.clone()),
+                ("artifacts".into(), self.artifacts.display().to_string()),
+            ],
+            setup,
+            test,
+        };
+        masker.mask_report(&mut report);
+        report
+    }
+
+    /// Writes the JUnit report of this record, masked by `masker`, to `path` (atomically).
+    pub fn write_junit(&self, path: &Path, masker: &Masker) -> Result<(), ReportError> {
+        write_junit_atomic(path, &self.report(masker))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> RunRecord {
+        RunRecord {
+            project: "shop".into(),
+            command: vec!["/test.sh".into(), "a b".into()],
+            setup: vec![
+                SetupRecord {
+                    service: "db".into(),
+                    duration: Duration::from_millis(300),
+                    result: SetupResult::Ready,
+                },
+                SetupRecord {
+                    service: "cache".into(),
+                    duration: Duration::ZERO,
+                    result: SetupResult::NotStarted {
+                        reason: "interrupted by SIGINT".into(),
+                    },
+                },
+            ],
+            environment: vec![("API_TOKEN".into(), "hunter2-secret".into())],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_run_that_never_reached_the_test_says_why() {
+        let mut r = record();
+        r.error = Some("interrupted by SIGINT; token hunter2-secret".into());
+        let mut masker = Masker::new(Vec::<String>::new());
+        masker.add_env(r.environment.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let report = r.report(&masker);
+        assert!(matches!(report.setup[0].outcome, SetupOutcome::Ok));
+        match &report.setup[1].outcome {
+            SetupOutcome::Error { message, .. } => {
+                assert_eq!(message, "not started: interrupted by SIGINT")
+            }
+            other => panic!("{other:?}"),
+        }
+        match &report.test {
+            TestStep::NotRun { command, reason } => {
+                assert_eq!(command, "/test.sh 'a b'");
+                assert!(!reason.contains("hunter2-secret"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_test_cut_short_is_a_failure_with_its_output() {
+        let mut r = record();
+        let started = Instant::now();
+        r.partial = Some(PartialOutput {
+            started,
+            path: "/tmp/out.log".into(),
+            tail: OutputTail::from_bytes(b"half way\n"),
+        });
+        r.end_with_error("the run took longer than its timeout of 5s".into(), started);
+        let t = r
+            .test
+            .as_ref()
+            .expect("the partial output becomes the test");
+        assert!(!t.verdict.passed);
+        assert_eq!(
+            t.verdict.reason,
+            "the test command did not finish: the run took longer than its timeout of 5s"
+        );
+        assert_eq!(t.output_tail.to_vec(), b"half way\n");
+        assert!(r.partial.is_none());
+    }
+
+    #[test]
+    fn a_dependency_that_dies_later_is_marked_failed() {
+        let mut r = record();
+        r.mark_failed("db", "service db exited with code 137".into(), "killed");
+        match &r.setup[0].result {
+            SetupResult::Failed { message, log_tail } => {
+                assert_eq!(message, "service db exited with code 137");
+                assert_eq!(log_tail, "killed");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,401 @@
+//! Bring-up: images, networks and volumes, then the services in dependency order, independent
+//! ones in parallel, each waited on until ready. The one path for the library's `Stack` and for
+//! `dockhand test`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use indexmap::IndexMap;
+use tokio::sync::watch;
+
+use super::error::RunError;
+use crate::engine::{Engine, EngineError, ImageFacts};
+use crate::plan::{ImageSource, PullPolicy, ServicePlan, StackPlan, Until};
+use crate::ready::{ReadyError, Target, wait_for};
+use crate::report::{Event, Reporter, SetupRecord, SetupResult, mark_failed};
+use crate::signal::Stop;
+
+/// The containers a bring-up started, by service, and how each set-up went.
+#[derive(Debug, Clone, Default)]
+pub struct Started {
+    pub containers: IndexMap<String, String>,
+    pub setup: Vec<SetupRecord>,
+}
+
+/// What the images of a run hold, by service.
+pub type Images = HashMap<String, ImageFacts>;
+
+/// Builds, or checks for (pulling if allowed), the image of each of `services`, in parallel.
+/// Warns when a built image's tag is not explicit.
+pub async fn prepare_images(
+    engine: &Engine,
+    plan: &StackPlan,
+    services: &[String],
+    reporter: &dyn Reporter,
+    stop: &Stop,
+) -> Result<Images, RunError> {
+    let tasks = services
+        .iter()
+        .filter_map(|s| plan.services.get(s))
+        .map(|sp| async move {
+            let facts = prepare_image(engine, sp, reporter).await?;
+            Ok::<_, RunError>((sp.name.clone(), facts))
+        });
+    tokio::select! {
+        results = join_all(tasks) => results.into_iter().collect(),
+        _ = stop.token().cancelled() => Err(RunError::stopped(stop)),
+    }
+}
+
+async fn prepare_image(
+    engine: &Engine,
+    sp: &ServicePlan,
+    reporter: &dyn Reporter,
+) -> Result<ImageFacts, RunError> {
+    let image = &sp.image.reference;
+    match &sp.image.source {
+        ImageSource::Build(build) => {
+            if !sp.image.tag_is_explicit {
+                reporter.event(Event::Warning {
+                    message: &format!(
+                        "service {} builds {image}: a tag another build can move; set --tag (or DOCKHAND_TAG) to a commit or build number",
+                        sp.name
+                    ),
+                });
+            }
+            let t0 = Instant::now();
+            reporter.event(Event::Building {
+                service: &sp.name,
+                image,
+            });
+            engine
+                .build(&sp.name, image, build, |line| {
+                    reporter.event(Event::BuildOutput {
+                        service: &sp.name,
+                        line,
+                    })
+                })
+                .await?;
+            reporter.event(Event::Built {
+                service: &sp.name,
+                image,
+                elapsed: t0.elapsed(),
+            });
+        }
+        ImageSource::Pull(policy) => {
+            if let Some(facts) = engine.image_facts(image).await? {
+                return Ok(facts);
+            }
+            if *policy == PullPolicy::Never {
+                return Err(EngineError::ImageNotLocal {
+                    service: sp.name.clone(),
+                    image: image.clone(),
+                }
+                .into());
+            }
+            engine.pull(&sp.name, image).await?;
+        }
+    }
+    engine.image_facts(image).await?.ok_or_else(|| {
+        RunError::Engine(EngineError::ImageNotLocal {
+            service: sp.name.clone(),
+            image: image.clone(),
+        })
+    })
+}
+
+/// Creates the plan's networks and volumes; checks that external ones exist.
+pub async fn create_resources(engine: &Engine, plan: &StackPlan) -> Result<(), RunError> {
+    for n in &plan.networks {
+        if !n.external {
+            engine.create_network(n).await?;
+        } else if !engine.network_exists(&n.name).await? {
+            return Err(RunError::ExternalMissing {
+                kind: "network",
+                name: n.name.clone(),
+            });
+        }
+    }
+    for v in &plan.volumes {
+        if !v.external {
+            engine.create_volume(v).await?;
+        } else if !engine.volume_exists(&v.name).await? {
+            return Err(RunError::ExternalMissing {
+                kind: "volume",
+                name: v.name.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Phase {
+    Pending,
+    Started(String),
+    Ready(String),
+    Failed,
+}
+
+/// What a dependency's start shares with the services that wait for it.
+struct Shared<'a> {
+    engine: &'a Engine,
+    images: &'a Images,
+    receivers: HashMap<String, watch::Receiver<Phase>>,
+    ready_timeout: Duration,
+    reporter: &'a dyn Reporter,
+    stop: &'a Stop,
+}
+
+/// Starts `services` (names in the plan) in dependency order, independent ones in parallel, and
+/// waits for each to be ready. On the first failure the rest stop where they are; the engine
+/// calls in flight finish, so teardown by label then finds everything.
+pub async fn start_services(
+    engine: &Engine,
+    plan: &StackPlan,
+    services: &[String],
+    images: &Images,
+    ready_timeout: Duration,
+    reporter: &dyn Reporter,
+    stop: &Stop,
+) -> (Started, Result<(), RunError>) {
+    let mut senders = HashMap::new();
+    let mut receivers = HashMap::new();
+    for s in services {
+        let (tx, rx) = watch::channel(Phase::Pending);
+        senders.insert(s.clone(), tx);
+        receivers.insert(s.clone(), rx);
+    }
+    let shared = Shared {
+        engine,
+        images,
+        receivers,
+        ready_timeout,
+        reporter,
+        stop,
+    };
+    let first_error: Mutex<Option<RunError>> = Mutex::new(None);
+    let fail = |e: RunError| {
+        if let Ok(mut slot) = first_error.lock()
+            && slot.is_none()
+        {
+            *slot = Some(e);
+        }
+        stop.cancel();
+    };
+
+    let tasks = services.iter().map(|name| {
+        let tx = &senders[name];
+        let shared = &shared;
+        let fail = &fail;
+        async move {
+            let result = start_one(shared, &plan.services[name], tx).await;
+            let _ = tx.send_if_modified(|p| {
+                if matches!(p, Phase::Ready(_)) {
+                    false
+                } else {
+                    *p = Phase::Failed;
+                    true
+                }
+            });
+            match result {
+                Ok(record) => record,
+                Err((record, Some(e))) => {
+                    if let SetupResult::Failed { message, .. } = &record.result {
+                        reporter.event(Event::Failed {
+                            service: name,
+                            reason: message,
+                        });
+                    }
+                    fail(e);
+                    record
+                }
+                Err((record, None)) => record,
+            }
+        }
+    });
+    let records = join_all(tasks).await;
+
+    let mut started = Started::default();
+    for name in services {
+        if let Phase::Ready(id) | Phase::Started(id) = &*shared.receivers[name].borrow() {
+            started.containers.insert(name.clone(), id.clone());
+        }
+    }
+    started.setup = records;
+    let result = match first_error.into_inner().ok().flatten() {
+        Some(e) => Err(e),
+        None if stop.is_stopped() => Err(RunError::stopped(stop)),
+        None => Ok(()),
+    };
+    (started, result)
+}
+
+type Failure = (SetupRecord, Option<RunError>);
+
+fn record(service: &str, duration: Duration, result: SetupResult) -> SetupRecord {
+    SetupRecord {
+        service: service.to_string(),
+        duration,
+        result,
+    }
+}
+
+async fn start_one(
+    cx: &Shared<'_>,
+    sp: &ServicePlan,
+    tx: &watch::Sender<Phase>,
+) -> Result<SetupRecord, Failure> {
+    let name = &sp.name;
+    let stop = cx.stop;
+    let not_started = |reason: String| {
+        (
+            record(name, Duration::ZERO, SetupResult::NotStarted { reason }),
+            None,
+        )
+    };
+    for wait in &sp.waits {
+        let Some(rx) = cx.receivers.get(&wait.service) else {
+            continue;
+        };
+        let mut rx = rx.clone();
+        let wanted = |p: &Phase| match wait.until {
+            Until::Started => !matches!(p, Phase::Pending),
+            _ => matches!(p, Phase::Ready(_) | Phase::Failed),
+        };
+        let phase = tokio::select! {
+            r = rx.wait_for(wanted) => r.map(|p| p.clone()).unwrap_or(Phase::Failed),
+            _ = stop.token().cancelled() => return Err(not_started(stop.reason())),
+        };
+        let id = match phase {
+            Phase::Started(id) | Phase::Ready(id) => id,
+            _ => return Err(not_started(format!("dependency {} failed", wait.service))),
+        };
+        if let Some(target) = condition_target(wait.until) {
+            let waited = tokio::select! {
+                r = wait_for(cx.engine, &wait.service, &id, target, cx.ready_timeout) => r,
+                _ = stop.token().cancelled() => return Err(not_started(stop.reason())),
+            };
+            if let Err(e) = waited {
+                // The dependency's own task reports its failure; this one only did not start.
+                return Err(not_started_because(name, &wait.service, e));
+            }
+        }
+    }
+    if stop.is_stopped() {
+        return Err(not_started(stop.reason()));
+    }
+
+    let t0 = Instant::now();
+    let failed = |e: RunError, log_tail: String| {
+        let message = e.to_string();
+        (
+            record(
+                name,
+                t0.elapsed(),
+                SetupResult::Failed { message, log_tail },
+            ),
+            Some(e),
+        )
+    };
+    cx.reporter.event(Event::Starting { service: name });
+    let id = cx
+        .engine
+        .create(&sp.container)
+        .await
+        .map_err(|e| failed(e.into(), String::new()))?;
+    cx.engine
+        .start(&id)
+        .await
+        .map_err(|e| failed(e.into(), String::new()))?;
+    let _ = tx.send(Phase::Started(id.clone()));
+    cx.reporter.event(Event::Started { service: name });
+
+    // Its own readiness: healthy when it has a healthcheck, else running (or done, exit 0).
+    let image_has_one = cx.images.get(name).is_some_and(|f| f.has_healthcheck);
+    let has_healthcheck = sp.container.health.is_active(image_has_one);
+    let target = if has_healthcheck {
+        Target::Healthy
+    } else {
+        Target::Running
+    };
+    let waited = tokio::select! {
+        r = wait_for(cx.engine, name, &id, target, cx.ready_timeout) => r,
+        _ = stop.token().cancelled() => return Err(not_started(stop.reason())),
+    };
+    match waited {
+        Ok(()) => {}
+        Err(ReadyError::Exited { code: 0, .. }) if !has_healthcheck => {}
+        Err(e) => {
+            let tail = e.log_tail().unwrap_or_default().to_string();
+            return Err(failed(e.into(), tail));
+        }
+    }
+    let _ = tx.send(Phase::Ready(id));
+    let elapsed = t0.elapsed();
+    cx.reporter.event(Event::Ready {
+        service: name,
+        elapsed,
+    });
+    Ok(record(name, elapsed, SetupResult::Ready))
+}
+
+/// What a wait needs beyond the dependency's start.
+fn condition_target(until: Until) -> Option<Target> {
+    match until {
+        Until::Started => None,
+        Until::Healthy => Some(Target::Healthy),
+        Until::CompletedSuccessfully => Some(Target::Completed),
+    }
+}
+
+/// Waits until every wait of `sp` holds, for a service that is not started by
+/// [`start_services`] (the service whose image runs the test command). A dependency failing
+/// its condition marks its set-up record failed.
+pub async fn await_waits(
+    engine: &Engine,
+    sp: &ServicePlan,
+    started: &mut Started,
+    ready_timeout: Duration,
+    stop: &Stop,
+) -> Result<(), RunError> {
+    for wait in &sp.waits {
+        let (Some(target), Some(id)) = (
+            condition_target(wait.until),
+            started.containers.get(&wait.service),
+        ) else {
+            continue;
+        };
+        let waited = tokio::select! {
+            r = wait_for(engine, &wait.service, id, target, ready_timeout) => r,
+            _ = stop.token().cancelled() => return Err(RunError::stopped(stop)),
+        };
+        if let Err(e) = waited {
+            mark_failed(
+                &mut started.setup,
+                &wait.service,
+                e.to_string(),
+                e.log_tail().unwrap_or_default(),
+            );
+            return Err(e.into());
+        }
+    }
+    Ok(())
+}
+
+fn not_started_because(name: &str, dep: &str, e: ReadyError) -> Failure {
+    // A dependent that finds a dependency failing its condition (say, no healthcheck) carries
+    // the error: the dependency itself started fine.
+    let message = format!("dependency {dep}: {e}");
+    let log_tail = e.log_tail().unwrap_or_default().to_string();
+    (
+        record(
+            name,
+            Duration::ZERO,
+            SetupResult::Failed { message, log_tail },
+        ),
+        Some(RunError::from(e)),
+    )
+}

@@ -4,64 +4,32 @@ use indexmap::IndexMap;
 
 use super::context::{Ctx, index, join};
 use super::model::{
-    Build, Condition, DependsOn, Healthcheck, Service, ServiceFileRef, ServiceNetwork, Ulimit,
+    Build, Condition, DependsOn, Deploy, DeployResources, Device, Healthcheck, Logging,
+    ResourceLimits, Service, ServiceFileRef, ServiceNetwork, Ulimit,
 };
 use super::yaml::{Node, Value};
 
-/// Service keys that are part of the specification but that dockhand does not act on.
+/// Service keys that are part of the specification but that dockhand does not act on: each is
+/// meaningless for a test run on one engine, or needs what this engine API does not offer (see
+/// the README's key table for the reason of each).
 pub const IGNORED_SERVICE_KEYS: &[&str] = &[
     "annotations",
     "attach",
     "blkio_config",
-    "cgroup",
-    "cgroup_parent",
     "cpu_count",
     "cpu_percent",
-    "cpu_period",
-    "cpu_quota",
-    "cpu_rt_period",
-    "cpu_rt_runtime",
-    "cpu_shares",
-    "cpus",
-    "cpuset",
     "credential_spec",
-    "deploy",
     "develop",
-    "device_cgroup_rules",
-    "devices",
-    "dns_opt",
-    "dns_search",
-    "domainname",
     "external_links",
     "gpus",
-    "group_add",
-    "ipc",
     "isolation",
     "label_file",
-    "logging",
-    "mac_address",
-    "mem_limit",
-    "mem_reservation",
-    "mem_swappiness",
-    "memswap_limit",
     "models",
-    "oom_kill_disable",
-    "oom_score_adj",
-    "pid",
-    "pids_limit",
     "post_start",
     "pre_stop",
     "pull_refresh_after",
     "provider",
-    "runtime",
-    "scale",
-    "security_opt",
-    "storage_opt",
-    "sysctls",
     "use_api_socket",
-    "userns_mode",
-    "uts",
-    "volumes_from",
 ];
 
 impl Ctx {
@@ -184,6 +152,53 @@ impl Ctx {
                         }
                     }
                 }
+                "domainname" => s.domainname = self.string(v, &p),
+                "dns_search" => s.dns_search = self.string_or_list(v, &p),
+                "dns_opt" => s.dns_opt = self.list(v, &p),
+                "group_add" => s.group_add = self.list(v, &p),
+                "security_opt" => s.security_opt = self.list(v, &p),
+                "sysctls" => s.sysctls = self.labels(v, &p),
+                "mem_limit" => s.mem_limit = self.bytes(v, &p),
+                "mem_reservation" => s.mem_reservation = self.bytes(v, &p),
+                "memswap_limit" => s.memswap_limit = self.bytes(v, &p),
+                "mem_swappiness" => s.mem_swappiness = self.int(v, &p),
+                "pids_limit" => s.pids_limit = self.int(v, &p),
+                "cpus" => s.cpus = self.float(v, &p),
+                "cpu_shares" => s.cpu_shares = self.int(v, &p),
+                "cpu_quota" => s.cpu_quota = self.int(v, &p),
+                "cpu_period" => s.cpu_period = self.int(v, &p),
+                "cpu_rt_runtime" => s.cpu_rt_runtime = self.int(v, &p),
+                "cpu_rt_period" => s.cpu_rt_period = self.int(v, &p),
+                "cpuset" => s.cpuset = self.string(v, &p),
+                "oom_score_adj" => s.oom_score_adj = self.int(v, &p),
+                "oom_kill_disable" => s.oom_kill_disable = self.bool(v, &p).unwrap_or(false),
+                "deploy" => s.deploy = self.deploy(v, &p),
+                "scale" => s.scale = self.uint(v, &p),
+                "volumes_from" => s.volumes_from = self.list(v, &p),
+                "logging" => s.logging = self.logging(v, &p),
+                "devices" => s.devices = self.devices(v, &p),
+                "device_cgroup_rules" => s.device_cgroup_rules = self.list(v, &p),
+                "ipc" => s.ipc = self.string(v, &p),
+                "pid" => s.pid = self.string(v, &p),
+                "uts" => s.uts = self.string(v, &p),
+                "userns_mode" => s.userns_mode = self.string(v, &p),
+                "cgroup_parent" => s.cgroup_parent = self.string(v, &p),
+                "cgroup" => {
+                    s.cgroup = self.string(v, &p);
+                    if let Some(c) = &s.cgroup
+                        && c != "host"
+                        && c != "private"
+                    {
+                        self.error(
+                            v.pos,
+                            &p,
+                            format!("invalid cgroup \"{c}\": use host or private"),
+                        );
+                    }
+                }
+                "mac_address" => s.mac_address = self.string(v, &p),
+                "runtime" => s.runtime = self.string(v, &p),
+                "storage_opt" => s.storage_opt = self.labels(v, &p),
                 "extends" => {}
                 key if key.starts_with("x-") => {
                     s.extensions.insert(key.to_string(), v.to_json());
@@ -210,6 +225,24 @@ impl Ctx {
                 "add `image:` or `build:` to the service",
             );
         }
+        self.resource_consistency(&mut s, node, &path);
+        // Compose starts a service after the services it takes volumes from or shares an IPC
+        // or PID namespace with, and writes them into depends_on.
+        let shared = [&s.ipc, &s.pid]
+            .into_iter()
+            .filter_map(|m| m.as_deref()?.strip_prefix("service:"))
+            .map(|x| (x.to_string(), true));
+        let volumes_from = s.volumes_from.iter().filter_map(|from| {
+            let (source, _) = split_volumes_from(from);
+            (!source.starts_with("container:")).then(|| (source.to_string(), false))
+        });
+        let implied: Vec<(String, bool)> = shared.chain(volumes_from).collect();
+        for (dep, restart) in implied {
+            s.depends_on.entry(dep).or_insert(DependsOn {
+                restart,
+                ..DependsOn::default()
+            });
+        }
         if let Some(mode) = &s.network_mode
             && !s.networks.is_empty()
             && let Some(v) = node.get("network_mode")
@@ -222,6 +255,206 @@ impl Ctx {
             );
         }
         s
+    }
+
+    /// A byte size, or -1 (unlimited, for swap).
+    fn bytes(&mut self, node: &Node, path: &str) -> Option<i64> {
+        if matches!(&node.value, Value::Scalar(s) if s.trim() == "-1") {
+            return Some(-1);
+        }
+        self.size(node, path).map(|n| n.min(i64::MAX as u64) as i64)
+    }
+
+    fn float(&mut self, node: &Node, path: &str) -> Option<f64> {
+        let s = self.string(node, path)?;
+        match s.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() && n >= 0.0 => Some(n),
+            _ => {
+                self.error(node.pos, path, format!("invalid number \"{s}\""));
+                None
+            }
+        }
+    }
+
+    /// Where `deploy.resources` and the service keys say the same thing, they must agree (as
+    /// compose requires); `scale` is the number of replicas either way.
+    fn resource_consistency(&mut self, s: &mut Service, node: &Node, path: &str) {
+        let Some(deploy) = &mut s.deploy else {
+            return;
+        };
+        let pos = node.get("deploy").map(|n| n.pos).unwrap_or(node.pos);
+        let mut clashes = Vec::new();
+        if let Some(scale) = s.scale {
+            if deploy.replicas.is_some_and(|r| r != scale) {
+                clashes.push(("scale", "deploy.replicas"));
+            }
+            deploy.replicas = Some(scale);
+        }
+        let limits = deploy.resources.as_ref().and_then(|r| r.limits.as_ref());
+        let reservations = deploy
+            .resources
+            .as_ref()
+            .and_then(|r| r.reservations.as_ref());
+        if let Some(l) = limits {
+            if s.cpus.is_some() && s.cpus != l.cpus {
+                clashes.push(("cpus", "deploy.resources.limits.cpus"));
+            }
+            if s.mem_limit.is_some() && s.mem_limit != l.memory {
+                clashes.push(("mem_limit", "deploy.resources.limits.memory"));
+            }
+            if s.pids_limit.is_some() && s.pids_limit != l.pids {
+                clashes.push(("pids_limit", "deploy.resources.limits.pids"));
+            }
+        }
+        if let Some(r) = reservations
+            && s.mem_reservation.is_some()
+            && s.mem_reservation != r.memory
+        {
+            clashes.push(("mem_reservation", "deploy.resources.reservations.memory"));
+        }
+        for (a, b) in clashes {
+            self.error_hint(
+                pos,
+                path,
+                format!("can't set distinct values on '{a}' and '{b}'"),
+                "set one of the two, or give both the same value",
+            );
+        }
+    }
+
+    fn deploy(&mut self, node: &Node, path: &str) -> Option<Deploy> {
+        if node.is_null() {
+            return None;
+        }
+        let mut d = Deploy::default();
+        for (k, v) in self.entries(node, path) {
+            let p = join(path, &k.name);
+            match k.name.as_str() {
+                "replicas" => d.replicas = self.uint(v, &p),
+                "resources" => {
+                    let mut r = DeployResources::default();
+                    for (rk, rv) in self.entries(v, &p) {
+                        let rp = join(&p, &rk.name);
+                        match rk.name.as_str() {
+                            "limits" => r.limits = Some(self.resource_limits(rv, &rp)),
+                            "reservations" => r.reservations = Some(self.resource_limits(rv, &rp)),
+                            other => self.ignored("deploy.resources", other),
+                        }
+                    }
+                    d.resources = Some(r);
+                }
+                key if key.starts_with("x-") => {
+                    d.other.insert(key.to_string(), v.to_json());
+                }
+                key => {
+                    self.ignored("deploy", key);
+                    d.other.insert(key.to_string(), v.to_json());
+                }
+            }
+        }
+        // Compose prints an empty placement whenever there is a deploy section.
+        d.other
+            .entry("placement".to_string())
+            .or_insert_with(|| serde_json::json!({}));
+        Some(d)
+    }
+
+    fn resource_limits(&mut self, node: &Node, path: &str) -> ResourceLimits {
+        let mut l = ResourceLimits::default();
+        for (k, v) in self.entries(node, path) {
+            let p = join(path, &k.name);
+            match k.name.as_str() {
+                "cpus" => l.cpus = self.float(v, &p),
+                "memory" => l.memory = self.bytes(v, &p),
+                "pids" => l.pids = self.int(v, &p),
+                // Reservations of cpus carry nothing on one engine; devices are GPUs.
+                other => self.ignored("deploy.resources", other),
+            }
+        }
+        l
+    }
+
+    fn logging(&mut self, node: &Node, path: &str) -> Option<Logging> {
+        if node.is_null() {
+            return None;
+        }
+        let mut l = Logging::default();
+        for (k, v) in self.entries(node, path) {
+            let p = join(path, &k.name);
+            match k.name.as_str() {
+                "driver" => l.driver = self.string(v, &p),
+                "options" => {
+                    l.options = self
+                        .list_or_dict(v, &p, '=')
+                        .into_iter()
+                        .filter_map(|(k, v)| Some((k, v?)))
+                        .collect()
+                }
+                other => self.ignored("logging", other),
+            }
+        }
+        Some(l)
+    }
+
+    /// `SOURCE[:TARGET[:PERMISSIONS]]` or the long form, into the long form.
+    fn devices(&mut self, node: &Node, path: &str) -> Vec<Device> {
+        let mut out = Vec::new();
+        for (i, item) in self.items(node, path).iter().enumerate() {
+            let p = index(path, i);
+            match &item.value {
+                Value::Scalar(s) => {
+                    let parts: Vec<&str> = s.split(':').collect();
+                    let (source, target, permissions) = match parts.as_slice() {
+                        [src] => (*src, *src, "rwm"),
+                        [src, dst] if dst.starts_with('/') => (*src, *dst, "rwm"),
+                        [src, perm] => (*src, *src, *perm),
+                        [src, dst, perm] => (*src, *dst, *perm),
+                        _ => {
+                            self.error(
+                                item.pos,
+                                &p,
+                                format!(
+                                    "invalid device \"{s}\": expected SOURCE[:TARGET[:PERMISSIONS]]"
+                                ),
+                            );
+                            continue;
+                        }
+                    };
+                    out.push(Device {
+                        source: source.to_string(),
+                        target: target.to_string(),
+                        permissions: permissions.to_string(),
+                    });
+                }
+                Value::Map(_) => {
+                    let mut d = Device {
+                        permissions: "rwm".into(),
+                        ..Device::default()
+                    };
+                    for (k, v) in self.entries(item, &p) {
+                        let kp = join(&p, &k.name);
+                        match k.name.as_str() {
+                            "source" => d.source = self.string(v, &kp).unwrap_or_default(),
+                            "target" => d.target = self.string(v, &kp).unwrap_or_default(),
+                            "permissions" => {
+                                d.permissions = self.string(v, &kp).unwrap_or_default()
+                            }
+                            other => self.ignored("device", other),
+                        }
+                    }
+                    if d.target.is_empty() {
+                        d.target = d.source.clone();
+                    }
+                    out.push(d);
+                }
+                _ => self.error(
+                    item.pos,
+                    &p,
+                    format!("must be a string or a mapping, found {}", item.kind_name()),
+                ),
+            }
+        }
+        out
     }
 
     fn expose(&mut self, node: &Node, path: &str) -> Vec<String> {
@@ -662,5 +895,15 @@ impl Ctx {
             }
         }
         out
+    }
+}
+
+/// `volumes_from` entry into its source (`service` or `container:name`) and whether it is
+/// read-only.
+pub fn split_volumes_from(entry: &str) -> (&str, bool) {
+    match entry.rsplit_once(':') {
+        Some((source, "ro")) => (source, true),
+        Some((source, "rw")) => (source, false),
+        _ => (entry, false),
     }
 }

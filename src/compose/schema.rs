@@ -361,15 +361,15 @@ mod tests {
     #[test]
     fn values_of_ignored_keys_are_type_checked() {
         let e = errors(
-            "services:\n  app:\n    image: x\n    deploy:\n      resources: [1]\n      replicas: 2\n    logging: json\n    cpus: 0.5\n",
+            "services:\n  app:\n    image: x\n    develop:\n      watch: 1\n    credential_spec: json\n    cpu_count: 2\n",
         );
         assert_eq!(e.len(), 2, "{e:?}");
         assert!(
-            e[0].contains("services.app.deploy.resources: must be a mapping, found a sequence"),
+            e[0].contains("services.app.develop.watch: must be a list"),
             "{e:?}"
         );
         assert!(
-            e[1].contains("services.app.logging: must be a mapping"),
+            e[1].contains("services.app.credential_spec: must be a mapping"),
             "{e:?}"
         );
     }

@@ -8,6 +8,13 @@ pub const CONTAINER_NUMBER: &str = "com.docker.compose.container-number";
 pub const CONFIG_HASH: &str = "com.docker.compose.config-hash";
 pub const NETWORK: &str = "com.docker.compose.network";
 pub const VOLUME: &str = "com.docker.compose.volume";
+pub const DEPENDS_ON: &str = "com.docker.compose.depends_on";
+pub const CONFIG_FILES: &str = "com.docker.compose.project.config_files";
+pub const WORKING_DIR: &str = "com.docker.compose.project.working_dir";
+pub const VERSION: &str = "com.docker.compose.version";
+/// The Docker Compose release whose behaviour dockhand follows, written in the version label
+/// so compose's own commands (`ls`, `ps`) read dockhand's stacks as their own.
+pub const COMPOSE_VERSION: &str = "2.40.3";
 
 /// The run that created the resource; teardown removes exactly what carries its run id.
 pub const RUN: &str = "io.dockhand.run";

@@ -126,6 +126,20 @@ impl Ctx {
         }
     }
 
+    /// Reads the variable behind each secret and config declared with `environment:` from the
+    /// project's variables, so the run can write its value where compose puts it.
+    pub fn read_environment_values(&mut self, project: &mut super::model::Project) {
+        for objects in [&mut project.secrets, &mut project.configs] {
+            for o in objects.values_mut() {
+                let Some(var) = &o.environment else {
+                    continue;
+                };
+                // Unset is an error of the run (as in compose), not of the file.
+                o.value = self.env.get(var).cloned();
+            }
+        }
+    }
+
     /// Records a warning unless the same text was already recorded.
     pub fn warn_once(&mut self, message: String) {
         if self.warned.insert(message.clone()) {

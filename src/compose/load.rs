@@ -524,6 +524,7 @@ fn assemble(
     if let Some(n) = root.get("configs") {
         project.configs = ctx.file_objects(n, "configs");
     }
+    ctx.read_environment_values(&mut project);
     // Keys of the schema we accept and ignore at the top level.
     if root.get("models").is_some() {
         ctx.warn_once("top-level key `models` is accepted but not acted on by dockhand".into());

@@ -46,6 +46,7 @@ pub use diagnostic::{Diagnostic, LoadError};
 pub use load::{DEFAULT_FILES, LoadOptions, load, load_from_str};
 pub use model::*;
 pub use render::{ConfigFormat, render_config};
+pub use service::split_volumes_from;
 
 #[cfg(test)]
 mod fixture_tests;

@@ -426,6 +426,10 @@ pub struct FileObject {
     pub content: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub external: bool,
+    /// The value of the `environment` variable, read when the project is loaded (compose
+    /// prints the variable's name, not its value).
+    #[serde(skip)]
+    pub value: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

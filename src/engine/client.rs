@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use bollard::Docker;
 use bollard::models::{
-    ContainerInspectResponse, ContainerStateStatusEnum, HealthStatusEnum, NetworkCreateRequest,
-    VolumeCreateRequest,
+    ContainerInspectResponse, ContainerStateStatusEnum, HealthStatusEnum, Ipam, IpamConfig,
+    NetworkCreateRequest, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
     InspectContainerOptions, KillContainerOptionsBuilder, ListContainersOptionsBuilder,
@@ -66,6 +66,15 @@ impl Engine {
         &self.host
     }
 
+    /// Whether the engine runs on this machine (a local socket), so that a port bound to
+    /// loopback is within reach.
+    pub fn is_local(&self) -> bool {
+        !(self.host.starts_with("tcp://")
+            || self.host.starts_with("ssh://")
+            || self.host.starts_with("http://")
+            || self.host.starts_with("https://"))
+    }
+
     /// The host name at which published ports are reached from this machine.
     pub fn published_host(&self) -> String {
         match self.host.strip_prefix("tcp://") {
@@ -123,6 +132,21 @@ impl Engine {
             attachable: Some(spec.attachable),
             options: Some(spec.driver_opts.clone().into_iter().collect()),
             labels: Some(spec.labels.clone().into_iter().collect()),
+            enable_ipv6: spec.enable_ipv6.then_some(true),
+            ipam: (!spec.ipam.is_empty()).then(|| Ipam {
+                config: Some(
+                    spec.ipam
+                        .iter()
+                        .map(|p| IpamConfig {
+                            subnet: Some(p.subnet.clone()),
+                            ip_range: p.ip_range.clone(),
+                            gateway: p.gateway.clone(),
+                            ..Default::default()
+                        })
+                        .collect(),
+                ),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         self.docker

@@ -3,19 +3,25 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use bollard::body_full;
 use bollard::models::{
-    ContainerCreateBody, EndpointIpamConfig, EndpointSettings, HealthConfig, HostConfig, Mount,
-    MountBindOptions, MountBindOptionsPropagationEnum, MountTmpfsOptions, MountType,
-    MountVolumeOptions, NetworkingConfig, PortBinding, ResourcesUlimits, RestartPolicy,
+    ContainerCreateBody, DeviceMapping, EndpointIpamConfig, EndpointSettings, HealthConfig,
+    HostConfig, HostConfigCgroupnsModeEnum, HostConfigLogConfig, Mount, MountBindOptions,
+    MountBindOptionsPropagationEnum, MountTmpfsOptions, MountType, MountVolumeOptions,
+    NetworkConnectRequest, NetworkingConfig, PortBinding, ResourcesUlimits, RestartPolicy,
     RestartPolicyNameEnum,
 };
-use bollard::query_parameters::{AttachContainerOptionsBuilder, CreateContainerOptionsBuilder};
+use bollard::query_parameters::{
+    AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 
 use super::client::Engine;
 use super::error::EngineError;
-use crate::plan::{ContainerSpec, Health, MountKind, Networking, Restart, RestartName};
+use crate::plan::{
+    ContainerSpec, Endpoint, FileCopy, Health, MountKind, Networking, Restart, RestartName,
+};
 
 fn nanos(d: Option<Duration>) -> Option<i64> {
     d.map(|d| d.as_nanos().min(i64::MAX as u128) as i64)
@@ -68,8 +74,32 @@ fn non_empty<T: Clone>(v: &[T]) -> Option<Vec<T>> {
     (!v.is_empty()).then(|| v.to_vec())
 }
 
-/// The create request for `spec`.
-pub(crate) fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
+/// Where the engine binds a port dockhand publishes on its own: loopback when the engine runs
+/// on this machine (a test database must not be reachable from the network), every interface
+/// on a remote engine (where loopback would be out of the client's reach).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OwnPorts {
+    Loopback,
+    AllInterfaces,
+}
+
+impl OwnPorts {
+    fn address(self) -> &'static str {
+        match self {
+            OwnPorts::Loopback => "127.0.0.1",
+            OwnPorts::AllInterfaces => "",
+        }
+    }
+}
+
+/// The create request for `spec`. `image_exposed` are the ports the image EXPOSEs (`80/tcp`),
+/// published when the spec publishes all; the container joins its first network only (the
+/// others are connected after create: engines before API 1.44 take one endpoint at create).
+pub(crate) fn create_body(
+    spec: &ContainerSpec,
+    image_exposed: &[String],
+    own: OwnPorts,
+) -> ContainerCreateBody {
     let mut exposed = Vec::new();
     let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
     for p in &spec.ports {
@@ -80,11 +110,28 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
             .or_insert_with(|| Some(Vec::new()))
             .get_or_insert_with(Vec::new)
             .push(PortBinding {
-                host_ip: Some(p.host_ip.clone()),
+                host_ip: Some(
+                    p.host_ip
+                        .clone()
+                        .unwrap_or_else(|| own.address().to_string()),
+                ),
                 host_port: Some(p.host_port.clone().unwrap_or_default()),
             });
     }
     exposed.extend(spec.expose.iter().cloned());
+    // Publishing every exposed port: on loopback, port by port, since the engine's
+    // PublishAllPorts binds every interface.
+    let publish_all = spec.publish_all && own == OwnPorts::AllInterfaces;
+    if spec.publish_all && own == OwnPorts::Loopback {
+        for key in exposed.iter().chain(image_exposed) {
+            bindings.entry(key.clone()).or_insert_with(|| {
+                Some(vec![PortBinding {
+                    host_ip: Some(own.address().to_string()),
+                    host_port: Some(String::new()),
+                }])
+            });
+        }
+    }
 
     let mounts: Vec<Mount> = spec
         .mounts
@@ -126,30 +173,27 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         Networking::Mode(mode) => (Some(mode.clone()), HashMap::new()),
         Networking::Networks(eps) => (
             eps.first().map(|ep| ep.network.clone()),
-            eps.iter()
+            eps.first()
                 .map(|ep| {
-                    (
-                        ep.network.clone(),
-                        EndpointSettings {
-                            aliases: Some(ep.aliases.clone()),
-                            ipam_config: (ep.ipv4_address.is_some() || ep.ipv6_address.is_some())
-                                .then(|| EndpointIpamConfig {
-                                    ipv4_address: ep.ipv4_address.clone(),
-                                    ipv6_address: ep.ipv6_address.clone(),
-                                    ..Default::default()
-                                }),
-                            ..Default::default()
-                        },
-                    )
+                    // Engines read a MAC address per endpoint from API 1.44 on only; bollard
+                    // no longer writes the older container-wide field.
+                    let settings = EndpointSettings {
+                        mac_address: spec.mac_address.clone(),
+                        ..endpoint_settings(ep)
+                    };
+                    (ep.network.clone(), settings)
                 })
+                .into_iter()
                 .collect(),
         ),
     };
+    let r = &spec.resources;
+    let iso = &spec.isolation;
 
     let host_config = HostConfig {
         mounts: Some(mounts),
         port_bindings: Some(bindings),
-        publish_all_ports: Some(spec.publish_all),
+        publish_all_ports: Some(publish_all),
         network_mode,
         extra_hosts: non_empty(&spec.extra_hosts),
         tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
@@ -171,6 +215,54 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         dns: non_empty(&spec.dns),
         shm_size: spec.shm_size.map(|s| s as i64),
         restart_policy: spec.restart.map(restart_policy),
+        dns_search: non_empty(&spec.dns_search),
+        dns_options: non_empty(&spec.dns_opt),
+        memory: r.memory,
+        memory_reservation: r.memory_reservation,
+        memory_swap: r.memory_swap,
+        memory_swappiness: r.memory_swappiness,
+        nano_cpus: r.nano_cpus,
+        cpu_shares: r.cpu_shares,
+        cpu_quota: r.cpu_quota,
+        cpu_period: r.cpu_period,
+        cpu_realtime_runtime: r.cpu_realtime_runtime,
+        cpu_realtime_period: r.cpu_realtime_period,
+        cpuset_cpus: r.cpuset_cpus.clone(),
+        pids_limit: r.pids_limit,
+        oom_kill_disable: r.oom_kill_disable.then_some(true),
+        cgroup_parent: r.cgroup_parent.clone(),
+        device_cgroup_rules: non_empty(&r.device_cgroup_rules),
+        ipc_mode: iso.ipc.clone(),
+        pid_mode: iso.pid.clone(),
+        uts_mode: iso.uts.clone(),
+        userns_mode: iso.userns_mode.clone(),
+        cgroupns_mode: iso.cgroup.as_deref().and_then(|c| match c {
+            "host" => Some(HostConfigCgroupnsModeEnum::HOST),
+            "private" => Some(HostConfigCgroupnsModeEnum::PRIVATE),
+            _ => None,
+        }),
+        security_opt: non_empty(&iso.security_opt),
+        sysctls: (!iso.sysctls.is_empty()).then(|| iso.sysctls.clone().into_iter().collect()),
+        group_add: non_empty(&iso.group_add),
+        devices: (!iso.devices.is_empty()).then(|| {
+            iso.devices
+                .iter()
+                .map(|d| DeviceMapping {
+                    path_on_host: Some(d.source.clone()),
+                    path_in_container: Some(d.target.clone()),
+                    cgroup_permissions: Some(d.permissions.clone()),
+                })
+                .collect()
+        }),
+        oom_score_adj: iso.oom_score_adj,
+        runtime: iso.runtime.clone(),
+        storage_opt: (!iso.storage_opt.is_empty())
+            .then(|| iso.storage_opt.clone().into_iter().collect()),
+        volumes_from: non_empty(&spec.volumes_from),
+        log_config: spec.logging.as_ref().map(|l| HostConfigLogConfig {
+            typ: Some(l.driver.clone()),
+            config: Some(l.options.clone().into_iter().collect()),
+        }),
         ..Default::default()
     };
 
@@ -183,6 +275,7 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         exposed_ports: (!exposed.is_empty()).then_some(exposed),
         healthcheck: health_config(&spec.health),
         hostname: spec.hostname.clone(),
+        domainname: spec.domainname.clone(),
         working_dir: spec.working_dir.clone(),
         user: spec.user.clone(),
         tty: Some(spec.tty),
@@ -197,23 +290,128 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
     }
 }
 
+/// The endpoint of one network: aliases and fixed addresses.
+fn endpoint_settings(ep: &Endpoint) -> EndpointSettings {
+    EndpointSettings {
+        aliases: Some(ep.aliases.clone()),
+        ipam_config: (ep.ipv4_address.is_some() || ep.ipv6_address.is_some()).then(|| {
+            EndpointIpamConfig {
+                ipv4_address: ep.ipv4_address.clone(),
+                ipv6_address: ep.ipv6_address.clone(),
+                ..Default::default()
+            }
+        }),
+        ..Default::default()
+    }
+}
+
+/// A tar archive of `files`, each at its absolute path, for extraction at `/`.
+fn files_archive(files: &[(&FileCopy, &[u8])]) -> std::io::Result<Vec<u8>> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut builder = tar::Builder::new(Vec::new());
+    for (f, content) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(f.mode);
+        header.set_uid(f.uid);
+        header.set_gid(f.gid);
+        header.set_mtime(now);
+        header.set_entry_type(tar::EntryType::Regular);
+        builder.append_data(&mut header, f.target.trim_start_matches('/'), *content)?;
+    }
+    builder.into_inner()
+}
+
 impl Engine {
-    /// Creates the container; returns its id.
+    /// Creates the container, connects it to its further networks and writes its files;
+    /// returns its id. The container is not started.
     pub async fn create(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
+        let action = || {
+            format!(
+                "creating container {} for service {}",
+                spec.name, spec.service
+            )
+        };
         let mut opts = CreateContainerOptionsBuilder::default().name(&spec.name);
         if let Some(platform) = &spec.platform {
             opts = opts.platform(platform);
         }
         let opts = opts.build();
+        let own = if self.is_local() {
+            OwnPorts::Loopback
+        } else {
+            OwnPorts::AllInterfaces
+        };
+        let image_exposed = if spec.publish_all && own == OwnPorts::Loopback {
+            self.exposed_ports(&spec.image).await?
+        } else {
+            Vec::new()
+        };
         let resp = self
             .docker()
-            .create_container(Some(opts), create_body(spec))
+            .create_container(Some(opts), create_body(spec, &image_exposed, own))
             .await
-            .map_err(EngineError::api(format!(
-                "creating container {} for service {}",
-                spec.name, spec.service
-            )))?;
-        Ok(resp.id)
+            .map_err(EngineError::api(action()))?;
+        let id = resp.id;
+        if let Networking::Networks(eps) = &spec.networking {
+            for ep in eps.iter().skip(1) {
+                let req = NetworkConnectRequest {
+                    container: id.clone(),
+                    endpoint_config: Some(endpoint_settings(ep)),
+                };
+                self.docker()
+                    .connect_network(&ep.network, req)
+                    .await
+                    .map_err(EngineError::api(format!(
+                        "connecting container {} of service {} to network {}",
+                        spec.name, spec.service, ep.network
+                    )))?;
+            }
+        }
+        let mut files = Vec::new();
+        for f in &spec.files {
+            match &f.content {
+                Ok(content) => files.push((f, content.as_slice())),
+                Err(variable) => {
+                    return Err(EngineError::UnsetVariable {
+                        variable: variable.clone(),
+                        what: f.what.clone(),
+                        service: spec.service.clone(),
+                    });
+                }
+            }
+        }
+        if !files.is_empty() {
+            let archive = files_archive(&files).map_err(|source| EngineError::Archive {
+                what: format!("the secrets and configs of service {}", spec.service),
+                source,
+            })?;
+            let opts = UploadToContainerOptionsBuilder::default().path("/").build();
+            self.docker()
+                .upload_to_container(&id, Some(opts), body_full(Bytes::from(archive)))
+                .await
+                .map_err(EngineError::api(format!(
+                    "writing the secrets and configs of service {} into container {}",
+                    spec.service, spec.name
+                )))?;
+        }
+        Ok(id)
+    }
+
+    /// The ports `image` EXPOSEs (`80/tcp`).
+    async fn exposed_ports(&self, image: &str) -> Result<Vec<String>, EngineError> {
+        let info = self
+            .docker()
+            .inspect_image(image)
+            .await
+            .map_err(EngineError::api(format!("inspecting image {image}")))?;
+        Ok(info
+            .config
+            .and_then(|c| c.exposed_ports)
+            .unwrap_or_default())
     }
 
     /// Attaches to stdout and stderr; yields raw chunks until the container stops.
@@ -295,7 +493,7 @@ mod tests {
             ports: vec![PlanPort {
                 container_port: 5432,
                 protocol: "tcp".into(),
-                host_ip: "127.0.0.1".into(),
+                host_ip: None,
                 host_port: None,
             }],
             expose: Vec::new(),
@@ -329,21 +527,34 @@ mod tests {
             dns: Vec::new(),
             shm_size: None,
             restart: None,
+            domainname: None,
+            dns_search: Vec::new(),
+            dns_opt: Vec::new(),
+            mac_address: None,
+            resources: Default::default(),
+            isolation: Default::default(),
+            volumes_from: Vec::new(),
+            logging: None,
+            files: Vec::new(),
         }
     }
 
     #[test]
     fn create_body_carries_the_spec() {
-        let body = create_body(&spec());
+        let body = create_body(&spec(), &["6000/tcp".to_string()], OwnPorts::Loopback);
         assert_eq!(body.image.as_deref(), Some("postgres:15"));
         assert_eq!(body.env, Some(vec!["A=1".to_string()]));
         assert_eq!(body.exposed_ports, Some(vec!["5432/tcp".to_string()]));
         let host = body.host_config.unwrap();
-        let binding = &host.port_bindings.unwrap()["5432/tcp"].clone().unwrap()[0];
-        // Ephemeral and on loopback unless the file says otherwise.
+        let bindings = host.port_bindings.unwrap();
+        let binding = &bindings["5432/tcp"].clone().unwrap()[0];
+        // dockhand's own ports: ephemeral and on loopback on a local engine.
         assert_eq!(binding.host_ip.as_deref(), Some("127.0.0.1"));
         assert_eq!(binding.host_port.as_deref(), Some(""));
-        assert_eq!(host.publish_all_ports, Some(true));
+        // Publishing all on loopback is done port by port, the image's ports among them.
+        assert_eq!(host.publish_all_ports, Some(false));
+        let image_port = &bindings["6000/tcp"].clone().unwrap()[0];
+        assert_eq!(image_port.host_ip.as_deref(), Some("127.0.0.1"));
         assert_eq!(host.network_mode.as_deref(), Some("p_default"));
         assert_eq!(host.tmpfs.unwrap()["/run"], "size=64m");
         let mount = &host.mounts.unwrap()[0];
@@ -354,6 +565,86 @@ mod tests {
         assert_eq!(hc.retries, Some(5));
         let eps = body.networking_config.unwrap().endpoints_config.unwrap();
         assert_eq!(eps["p_default"].aliases, Some(vec!["db".to_string()]));
+    }
+
+    #[test]
+    fn remote_engines_publish_everywhere_and_file_addresses_stay() {
+        let mut s = spec();
+        s.ports.push(PlanPort {
+            container_port: 80,
+            protocol: "tcp".into(),
+            host_ip: Some(String::new()),
+            host_port: Some("8080".into()),
+        });
+        let body = create_body(&s, &["6000/tcp".to_string()], OwnPorts::AllInterfaces);
+        let host = body.host_config.unwrap();
+        assert_eq!(host.publish_all_ports, Some(true));
+        let bindings = host.port_bindings.unwrap();
+        assert!(!bindings.contains_key("6000/tcp"));
+        assert_eq!(
+            bindings["5432/tcp"].clone().unwrap()[0].host_ip.as_deref(),
+            Some("")
+        );
+        // A port written without an address binds every interface, local engine or not.
+        let local = create_body(&s, &[], OwnPorts::Loopback);
+        let b = local.host_config.unwrap().port_bindings.unwrap();
+        assert_eq!(b["80/tcp"].clone().unwrap()[0].host_ip.as_deref(), Some(""));
+        assert_eq!(
+            b["80/tcp"].clone().unwrap()[0].host_port.as_deref(),
+            Some("8080")
+        );
+    }
+
+    #[test]
+    fn only_the_first_network_at_create() {
+        let mut s = spec();
+        s.networking = Networking::Networks(vec![
+            Endpoint {
+                network: "p_front".into(),
+                aliases: vec!["db".into()],
+                ipv4_address: Some("172.28.0.5".into()),
+                ipv6_address: None,
+            },
+            Endpoint {
+                network: "p_back".into(),
+                aliases: vec!["db".into()],
+                ipv4_address: None,
+                ipv6_address: None,
+            },
+        ]);
+        let body = create_body(&s, &[], OwnPorts::Loopback);
+        let eps = body.networking_config.unwrap().endpoints_config.unwrap();
+        assert_eq!(eps.keys().collect::<Vec<_>>(), ["p_front"]);
+        assert_eq!(
+            eps["p_front"]
+                .ipam_config
+                .as_ref()
+                .unwrap()
+                .ipv4_address
+                .as_deref(),
+            Some("172.28.0.5")
+        );
+    }
+
+    #[test]
+    fn files_are_packed_at_their_paths_with_their_modes() {
+        let file = FileCopy {
+            target: "/run/secrets/token".into(),
+            what: "secret \"token\"".into(),
+            content: Ok(b"s3cret".to_vec()),
+            mode: 0o440,
+            uid: 0,
+            gid: 0,
+        };
+        let archive = files_archive(&[(&file, b"s3cret")]).unwrap();
+        let mut a = tar::Archive::new(archive.as_slice());
+        let mut entries = a.entries().unwrap();
+        let mut e = entries.next().unwrap().unwrap();
+        assert_eq!(e.path().unwrap().to_str(), Some("run/secrets/token"));
+        assert_eq!(e.header().mode().unwrap(), 0o440);
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut e, &mut text).unwrap();
+        assert_eq!(text, "s3cret");
     }
 
     #[test]
@@ -369,7 +660,7 @@ mod tests {
     fn a_shared_network_stack_takes_no_endpoints() {
         let mut s = spec();
         s.networking = Networking::Mode("container:p-app-1".into());
-        let body = create_body(&s);
+        let body = create_body(&s, &[], OwnPorts::Loopback);
         assert_eq!(
             body.host_config.unwrap().network_mode.as_deref(),
             Some("container:p-app-1")

@@ -38,6 +38,20 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "environment variable {variable} required by {what} of service {service} is not set; set it in the environment or in the .env file"
+    )]
+    UnsetVariable {
+        variable: String,
+        what: String,
+        service: String,
+    },
+    #[error("error packing {what}")]
+    Archive {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("error {action}")]
     Api {
         action: String,

@@ -7,9 +7,9 @@ use sha2::{Digest, Sha256};
 
 use super::naming::{container_name, image_reference};
 use super::spec::{
-    BuildSpec, ContainerSpec, Endpoint, Health, Healthcheck, ImagePlan, ImageSource, Mount,
-    MountKind, NetworkSpec, Networking, PortBinding, PullPolicy, Restart, RestartName, ServicePlan,
-    Ulimit, Until, VolumeSpec, Wait,
+    BuildSpec, ContainerSpec, Device, Endpoint, FileCopy, Health, Healthcheck, ImagePlan,
+    ImageSource, Isolation, LogConfig, Mount, MountKind, NetworkSpec, Networking, PortBinding,
+    PullPolicy, Resources, Restart, RestartName, ServicePlan, Ulimit, Until, VolumeSpec, Wait,
 };
 use crate::compose::graph::Graph;
 use crate::compose::{self, Condition, Project, Service, ServiceVolume, VolumeKind};
@@ -25,6 +25,8 @@ pub(super) struct Context<'a> {
     pub name: &'a str,
     pub run_id: &'a str,
     pub run_labels: &'a BTreeMap<String, String>,
+    /// compose's project labels for containers (config files, working dir, version).
+    pub project_labels: &'a BTreeMap<String, String>,
     pub networks: &'a [NetworkSpec],
     pub volumes: &'a [VolumeSpec],
     /// Services of the plan.
@@ -67,6 +69,12 @@ pub(super) fn plan_service(cx: &Context<'_>, s: &Service) -> ServicePlan {
     labels.insert(labels::ONEOFF.into(), "False".into());
     labels.insert(labels::CONTAINER_NUMBER.into(), "1".into());
     labels.insert(labels::CONFIG_HASH.into(), config_hash(s));
+    labels.extend(
+        cx.project_labels
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
+    labels.insert(labels::DEPENDS_ON.into(), depends_on_label(s));
 
     let waits = cx
         .graph
@@ -85,6 +93,104 @@ pub(super) fn plan_service(cx: &Context<'_>, s: &Service) -> ServicePlan {
     let mut mounts: Vec<Mount> = s.volumes.iter().map(|m| mount(cx, m)).collect();
     mounts.extend(file_mounts(cx.project, s));
 
+    let container = ContainerSpec {
+        name: container_name(cx.name, cx.run_id, s),
+        service: s.name.clone(),
+        image: reference.clone(),
+        platform: s.platform.clone(),
+        command: s.command.clone(),
+        entrypoint: s.entrypoint.clone(),
+        env: s
+            .environment
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
+            .collect(),
+        labels,
+        networking: networking(cx, s),
+        ports: s.ports.iter().map(|p| port(cx, p)).collect(),
+        expose: s
+            .expose
+            .iter()
+            .map(|e| {
+                if e.contains('/') {
+                    e.clone()
+                } else {
+                    format!("{e}/tcp")
+                }
+            })
+            .collect(),
+        publish_all: cx.publish_all,
+        mounts,
+        tmpfs: s
+            .tmpfs
+            .iter()
+            .map(|t| match t.split_once(':') {
+                Some((path, opts)) => (path.to_string(), opts.to_string()),
+                None => (t.clone(), String::new()),
+            })
+            .collect(),
+        health: health(s.healthcheck.as_ref()),
+        hostname: s.hostname.clone(),
+        working_dir: s.working_dir.clone(),
+        user: s.user.clone(),
+        tty: s.tty,
+        stdin_open: s.stdin_open,
+        stop_signal: s.stop_signal.clone(),
+        stop_grace_period: s.stop_grace_period,
+        extra_hosts: s.extra_hosts.clone(),
+        ulimits: s
+            .ulimits
+            .iter()
+            .map(|(name, u)| {
+                (
+                    name.clone(),
+                    Ulimit {
+                        soft: u.soft,
+                        hard: u.hard,
+                    },
+                )
+            })
+            .collect(),
+        privileged: s.privileged,
+        init: s.init,
+        read_only: s.read_only,
+        cap_add: s.cap_add.clone(),
+        cap_drop: s.cap_drop.clone(),
+        dns: s.dns.clone(),
+        shm_size: s.shm_size,
+        restart: s.restart.as_deref().map(restart),
+        domainname: s.domainname.clone(),
+        dns_search: s.dns_search.clone(),
+        dns_opt: s.dns_opt.clone(),
+        mac_address: s.mac_address.clone(),
+        resources: resources(s),
+        isolation: isolation(cx, s),
+        volumes_from: s
+            .volumes_from
+            .iter()
+            .map(|from| volumes_from(cx, from))
+            .collect(),
+        logging: s.logging.as_ref().map(|l| LogConfig {
+            driver: l.driver.clone().unwrap_or_else(|| "json-file".into()),
+            options: l
+                .options
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }),
+        files: file_copies(cx.project, s),
+    };
+    let extra_replicas = (2..=replicas(s))
+        .map(|n| {
+            let mut replica = container.clone();
+            replica.name = format!("{}-{}-{n}", cx.name, s.name);
+            replica
+                .labels
+                .insert(labels::CONTAINER_NUMBER.into(), n.to_string());
+            replica
+        })
+        .collect();
+
     ServicePlan {
         name: s.name.clone(),
         image: ImagePlan {
@@ -93,84 +199,196 @@ pub(super) fn plan_service(cx: &Context<'_>, s: &Service) -> ServicePlan {
             source,
         },
         waits,
-        container: ContainerSpec {
-            name: container_name(cx.name, cx.run_id, s),
-            service: s.name.clone(),
-            image: reference,
-            platform: s.platform.clone(),
-            command: s.command.clone(),
-            entrypoint: s.entrypoint.clone(),
-            env: s
-                .environment
-                .iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
-                .collect(),
-            labels,
-            networking: networking(cx, s),
-            ports: s
-                .ports
-                .iter()
-                .map(|p| PortBinding {
-                    container_port: p.target,
-                    protocol: p.protocol.clone(),
-                    // Published on loopback unless the file gives an address.
-                    host_ip: p.host_ip.clone().unwrap_or_else(|| "127.0.0.1".into()),
-                    host_port: p.published.clone().filter(|_| cx.keep_host_ports),
-                })
-                .collect(),
-            expose: s
-                .expose
-                .iter()
-                .map(|e| {
-                    if e.contains('/') {
-                        e.clone()
-                    } else {
-                        format!("{e}/tcp")
-                    }
-                })
-                .collect(),
-            publish_all: cx.publish_all,
-            mounts,
-            tmpfs: s
-                .tmpfs
-                .iter()
-                .map(|t| match t.split_once(':') {
-                    Some((path, opts)) => (path.to_string(), opts.to_string()),
-                    None => (t.clone(), String::new()),
-                })
-                .collect(),
-            health: health(s.healthcheck.as_ref()),
-            hostname: s.hostname.clone(),
-            working_dir: s.working_dir.clone(),
-            user: s.user.clone(),
-            tty: s.tty,
-            stdin_open: s.stdin_open,
-            stop_signal: s.stop_signal.clone(),
-            stop_grace_period: s.stop_grace_period,
-            extra_hosts: s.extra_hosts.clone(),
-            ulimits: s
-                .ulimits
-                .iter()
-                .map(|(name, u)| {
-                    (
-                        name.clone(),
-                        Ulimit {
-                            soft: u.soft,
-                            hard: u.hard,
-                        },
-                    )
-                })
-                .collect(),
-            privileged: s.privileged,
-            init: s.init,
-            read_only: s.read_only,
-            cap_add: s.cap_add.clone(),
-            cap_drop: s.cap_drop.clone(),
-            dns: s.dns.clone(),
-            shm_size: s.shm_size,
-            restart: s.restart.as_deref().map(restart),
-        },
+        container,
+        extra_replicas,
     }
+}
+
+/// How many containers the service runs: `scale`, else `deploy.replicas`, else one.
+fn replicas(s: &Service) -> u64 {
+    s.scale
+        .or_else(|| s.deploy.as_ref().and_then(|d| d.replicas))
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// A port of the file. A fixed host port turned ephemeral is dockhand's own choice, so it
+/// binds where dockhand's own ports bind (loopback on a local engine) unless the file gives an
+/// address; every other port binds where the file says, all interfaces when it says nothing.
+fn port(cx: &Context<'_>, p: &compose::Port) -> PortBinding {
+    let host_port = p.published.clone().filter(|_| cx.keep_host_ports);
+    let turned_ephemeral = p.published.is_some() && host_port.is_none();
+    PortBinding {
+        container_port: p.target,
+        protocol: p.protocol.clone(),
+        host_ip: match &p.host_ip {
+            Some(ip) => Some(ip.clone()),
+            None if turned_ephemeral => None,
+            None => Some(String::new()),
+        },
+        host_port,
+    }
+}
+
+/// compose's depends_on label: `service:condition:restart`, comma-separated.
+fn depends_on_label(s: &Service) -> String {
+    s.depends_on
+        .iter()
+        .map(|(dep, d)| {
+            let condition = match d.condition {
+                Condition::ServiceStarted => "service_started",
+                Condition::ServiceHealthy => "service_healthy",
+                Condition::ServiceCompletedSuccessfully => "service_completed_successfully",
+            };
+            format!("{dep}:{condition}:{}", d.restart)
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The cgroup limits: the service keys, then `deploy.resources` over them where set (compose
+/// has checked that the two agree).
+fn resources(s: &Service) -> Resources {
+    let nanos = |cpus: f64| (cpus * 1e9).round() as i64;
+    let limits = s
+        .deploy
+        .as_ref()
+        .and_then(|d| d.resources.as_ref())
+        .and_then(|r| r.limits.as_ref());
+    let reservations = s
+        .deploy
+        .as_ref()
+        .and_then(|d| d.resources.as_ref())
+        .and_then(|r| r.reservations.as_ref());
+    Resources {
+        memory: limits.and_then(|l| l.memory).or(s.mem_limit),
+        memory_reservation: reservations.and_then(|r| r.memory).or(s.mem_reservation),
+        memory_swap: s.memswap_limit,
+        memory_swappiness: s.mem_swappiness,
+        nano_cpus: limits.and_then(|l| l.cpus).or(s.cpus).map(nanos),
+        cpu_shares: s.cpu_shares,
+        cpu_quota: s.cpu_quota,
+        cpu_period: s.cpu_period,
+        cpu_realtime_runtime: s.cpu_rt_runtime,
+        cpu_realtime_period: s.cpu_rt_period,
+        cpuset_cpus: s.cpuset.clone(),
+        pids_limit: limits.and_then(|l| l.pids).or(s.pids_limit),
+        oom_kill_disable: s.oom_kill_disable,
+        cgroup_parent: s.cgroup_parent.clone(),
+        device_cgroup_rules: s.device_cgroup_rules.clone(),
+    }
+}
+
+/// The engine name of the first container of service `name` of this run.
+fn first_container(cx: &Context<'_>, name: &str) -> String {
+    match cx.project.services.get(name) {
+        Some(o) => container_name(cx.name, cx.run_id, o),
+        None => format!("{}-{name}-1", cx.name),
+    }
+}
+
+/// `service:x` names x's first container, as compose does for ipc and pid.
+fn shared_mode(cx: &Context<'_>, mode: &Option<String>) -> Option<String> {
+    let mode = mode.as_ref()?;
+    Some(match mode.strip_prefix("service:") {
+        Some(other) => format!("container:{}", first_container(cx, other)),
+        None => mode.clone(),
+    })
+}
+
+fn isolation(cx: &Context<'_>, s: &Service) -> Isolation {
+    Isolation {
+        ipc: shared_mode(cx, &s.ipc),
+        pid: shared_mode(cx, &s.pid),
+        uts: s.uts.clone(),
+        userns_mode: s.userns_mode.clone(),
+        cgroup: s.cgroup.clone(),
+        security_opt: s.security_opt.clone(),
+        sysctls: s
+            .sysctls
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        group_add: s.group_add.clone(),
+        devices: s
+            .devices
+            .iter()
+            .map(|d| Device {
+                source: d.source.clone(),
+                target: d.target.clone(),
+                permissions: d.permissions.clone(),
+            })
+            .collect(),
+        oom_score_adj: s.oom_score_adj,
+        runtime: s.runtime.clone(),
+        storage_opt: s
+            .storage_opt
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    }
+}
+
+/// `service[:ro]` names that service's first container of this run; `container:name[:ro]` a
+/// container outside the stack.
+fn volumes_from(cx: &Context<'_>, entry: &str) -> String {
+    let (source, read_only) = compose::split_volumes_from(entry);
+    let container = match source.strip_prefix("container:") {
+        Some(name) => name.to_string(),
+        None => first_container(cx, source),
+    };
+    if read_only {
+        format!("{container}:ro")
+    } else {
+        format!("{container}:rw")
+    }
+}
+
+/// Secrets from an environment variable and configs from inline content or a variable: docker
+/// compose writes them into the container before it starts (mode 0444 unless the reference
+/// sets one), secrets under `/run/secrets/`, configs at `/<name>`, unless a target is given.
+fn file_copies(project: &Project, s: &Service) -> Vec<FileCopy> {
+    let secrets = s.secrets.iter().filter_map(|r| {
+        let o = project.secrets.get(&r.source)?;
+        if o.file.is_some() || o.external || o.environment.is_none() {
+            return None;
+        }
+        let target = match &r.target {
+            Some(t) if t.starts_with('/') => t.clone(),
+            Some(t) => format!("/run/secrets/{t}"),
+            None => format!("/run/secrets/{}", r.source),
+        };
+        let content = match (&o.value, &o.environment) {
+            (Some(v), _) => Ok(v.clone()),
+            (None, var) => Err(var.clone().unwrap_or_default()),
+        };
+        Some((format!("secret \"{}\"", r.source), content, target, r.mode))
+    });
+    let configs = s.configs.iter().filter_map(|r| {
+        let o = project.configs.get(&r.source)?;
+        if o.file.is_some() || o.external {
+            return None;
+        }
+        let content = match (&o.content, &o.environment, &o.value) {
+            (Some(c), _, _) => Ok(c.clone()),
+            (None, Some(_), Some(v)) => Ok(v.clone()),
+            (None, Some(var), None) => Err(var.clone()),
+            (None, None, _) => return None,
+        };
+        let target = r.target.clone().unwrap_or_else(|| format!("/{}", r.source));
+        Some((format!("config \"{}\"", r.source), content, target, r.mode))
+    });
+    secrets
+        .chain(configs)
+        .map(|(what, content, target, mode)| FileCopy {
+            target,
+            what,
+            content: content.map(String::into_bytes),
+            mode: mode.unwrap_or(0o444),
+            uid: 0,
+            gid: 0,
+        })
+        .collect()
 }
 
 fn build_spec(cx: &Context<'_>, s: &Service, b: &compose::Build) -> BuildSpec {
@@ -201,13 +419,7 @@ fn build_spec(cx: &Context<'_>, s: &Service, b: &compose::Build) -> BuildSpec {
 fn networking(cx: &Context<'_>, s: &Service) -> Networking {
     if let Some(mode) = &s.network_mode {
         return Networking::Mode(match mode.strip_prefix("service:") {
-            Some(other) => {
-                let container = match cx.project.services.get(other) {
-                    Some(o) => container_name(cx.name, cx.run_id, o),
-                    None => format!("{}-{other}-1", cx.name),
-                };
-                format!("container:{container}")
-            }
+            Some(other) => format!("container:{}", first_container(cx, other)),
             None => mode.clone(),
         });
     }

@@ -22,6 +22,17 @@ pub struct NetworkSpec {
     /// Made by someone else: checked, never created or removed.
     pub external: bool,
     pub labels: BTreeMap<String, String>,
+    pub enable_ipv6: bool,
+    /// IPAM pools (`ipam.config`); empty leaves the engine's defaults.
+    pub ipam: Vec<IpamPool>,
+}
+
+/// One IPAM pool of a network.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IpamPool {
+    pub subnet: String,
+    pub ip_range: Option<String>,
+    pub gateway: Option<String>,
 }
 
 /// A named volume of the stack, by its engine name.
@@ -100,7 +111,10 @@ pub struct PortBinding {
     pub container_port: u16,
     /// `tcp`, `udp` or `sctp`.
     pub protocol: String,
-    pub host_ip: String,
+    /// The address the file gives (`""`: all interfaces, as compose binds a port written
+    /// without one); `None` for a port dockhand publishes on its own, bound to loopback on a
+    /// local engine.
+    pub host_ip: Option<String>,
     /// A port or range (`8080`, `8000-8010`); `None` is an ephemeral port.
     pub host_port: Option<String>,
 }
@@ -207,6 +221,80 @@ pub struct Ulimit {
     pub hard: i64,
 }
 
+/// The container's cgroup limits (compose's service keys and `deploy.resources`, merged).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resources {
+    /// Bytes.
+    pub memory: Option<i64>,
+    pub memory_reservation: Option<i64>,
+    /// Memory plus swap, bytes; -1 is unlimited.
+    pub memory_swap: Option<i64>,
+    pub memory_swappiness: Option<i64>,
+    /// CPUs in billionths (`cpus: 0.5` is 500000000).
+    pub nano_cpus: Option<i64>,
+    pub cpu_shares: Option<i64>,
+    pub cpu_quota: Option<i64>,
+    pub cpu_period: Option<i64>,
+    pub cpu_realtime_runtime: Option<i64>,
+    pub cpu_realtime_period: Option<i64>,
+    pub cpuset_cpus: Option<String>,
+    pub pids_limit: Option<i64>,
+    pub oom_kill_disable: bool,
+    pub cgroup_parent: Option<String>,
+    pub device_cgroup_rules: Vec<String>,
+}
+
+/// What the container shares with the host or with other containers, and what it may do.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Isolation {
+    /// `host`, `shareable`, `private`, `none`, or `container:<engine name>`.
+    pub ipc: Option<String>,
+    /// `host` or `container:<engine name>`.
+    pub pid: Option<String>,
+    pub uts: Option<String>,
+    pub userns_mode: Option<String>,
+    /// `host` or `private`.
+    pub cgroup: Option<String>,
+    pub security_opt: Vec<String>,
+    pub sysctls: BTreeMap<String, String>,
+    pub group_add: Vec<String>,
+    pub devices: Vec<Device>,
+    pub oom_score_adj: Option<i64>,
+    pub runtime: Option<String>,
+    pub storage_opt: BTreeMap<String, String>,
+}
+
+/// A host device made available in the container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub source: String,
+    pub target: String,
+    /// `rwm` or a subset.
+    pub permissions: String,
+}
+
+/// The container's log driver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogConfig {
+    pub driver: String,
+    pub options: BTreeMap<String, String>,
+}
+
+/// A file written into the container before it starts: a secret or config whose content
+/// comes from the environment or the compose file, where docker compose puts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileCopy {
+    /// Absolute path in the container.
+    pub target: String,
+    /// What the file says where it comes from: `secret "token"`, `config "app"`.
+    pub what: String,
+    /// `Err(variable)` when the environment variable it is read from is not set.
+    pub content: Result<Vec<u8>, String>,
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+}
+
 /// One container to create: everything the engine needs, resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContainerSpec {
@@ -251,6 +339,17 @@ pub struct ContainerSpec {
     /// Bytes.
     pub shm_size: Option<u64>,
     pub restart: Option<Restart>,
+    pub domainname: Option<String>,
+    pub dns_search: Vec<String>,
+    pub dns_opt: Vec<String>,
+    pub mac_address: Option<String>,
+    pub resources: Resources,
+    pub isolation: Isolation,
+    /// Containers whose volumes this one mounts: `name` or `name:ro`.
+    pub volumes_from: Vec<String>,
+    pub logging: Option<LogConfig>,
+    /// Written into the container after it is created, before it starts.
+    pub files: Vec<FileCopy>,
 }
 
 /// What a service waits for before it starts.
@@ -277,6 +376,9 @@ pub struct ServicePlan {
     pub name: String,
     pub image: ImagePlan,
     pub container: ContainerSpec,
+    /// Further containers of a scaled service (`deploy.replicas`, `scale`), numbered from 2;
+    /// `container` is number 1.
+    pub extra_replicas: Vec<ContainerSpec>,
     /// Services of the plan that must reach a condition first, in the file's order.
     pub waits: Vec<Wait>,
 }

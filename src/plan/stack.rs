@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use super::identity::RunIdentity;
 use super::naming::{network_name, one_off_name, volume_name};
 use super::service::{Context, link_aliases, plan_service};
-use super::spec::{ContainerSpec, NetworkSpec, Networking, StackPlan, VolumeSpec};
+use super::spec::{ContainerSpec, IpamPool, NetworkSpec, Networking, StackPlan, VolumeSpec};
 use crate::compose::graph::Graph;
 use crate::compose::{Project, Service, VolumeKind};
 use crate::labels;
@@ -67,6 +67,7 @@ impl StackPlan {
             .filter(|(key, _)| services_of.iter().any(|s| s.networks.contains_key(*key)))
             .map(|(key, net)| {
                 let mut labels = run_labels.clone();
+                labels.insert(labels::VERSION.into(), labels::COMPOSE_VERSION.into());
                 labels.insert(labels::NETWORK.into(), key.clone());
                 labels.extend(net.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
                 NetworkSpec {
@@ -82,6 +83,15 @@ impl StackPlan {
                     attachable: net.attachable,
                     external: net.external,
                     labels,
+                    enable_ipv6: net.enable_ipv6,
+                    ipam: net
+                        .subnets
+                        .iter()
+                        .map(|subnet| IpamPool {
+                            subnet: subnet.clone(),
+                            ..IpamPool::default()
+                        })
+                        .collect(),
                 }
             })
             .collect();
@@ -98,6 +108,7 @@ impl StackPlan {
             })
             .map(|(key, vol)| {
                 let mut labels = run_labels.clone();
+                labels.insert(labels::VERSION.into(), labels::COMPOSE_VERSION.into());
                 labels.insert(labels::VOLUME.into(), key.clone());
                 labels.extend(vol.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
                 VolumeSpec {
@@ -116,6 +127,22 @@ impl StackPlan {
             .collect();
 
         let graph = Graph::of_project(project);
+        let config_files: Vec<String> = project
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
+        let project_labels = std::collections::BTreeMap::from([
+            (labels::CONFIG_FILES.to_string(), config_files.join(",")),
+            (
+                labels::WORKING_DIR.to_string(),
+                project.working_dir.display().to_string(),
+            ),
+            (
+                labels::VERSION.to_string(),
+                labels::COMPOSE_VERSION.to_string(),
+            ),
+        ]);
         let cx = Context {
             project,
             graph: &graph,
@@ -123,6 +150,7 @@ impl StackPlan {
             name: &name,
             run_id: &run.id,
             run_labels: &run_labels,
+            project_labels: &project_labels,
             networks: &networks,
             volumes: &volumes,
             selected: &selected,
@@ -291,8 +319,10 @@ volumes:
         let plan = StackPlan::new(&project(STACK), run(), &PlanOptions::default());
         let ports = &plan.services["db"].container.ports;
         assert!(ports.iter().all(|p| p.host_port.is_none()), "{ports:?}");
-        assert_eq!(ports[0].host_ip, "127.0.0.1");
-        assert_eq!(ports[1].host_ip, "127.0.0.1");
+        // Turned ephemeral by dockhand: its own choice of address (loopback on a local
+        // engine), unless the file gives one.
+        assert_eq!(ports[0].host_ip, None);
+        assert_eq!(ports[1].host_ip.as_deref(), Some("127.0.0.1"));
         assert_eq!(ports[1].protocol, "udp");
         let kept = StackPlan::new(
             &project(STACK),
@@ -305,6 +335,11 @@ volumes:
         assert_eq!(
             kept.services["db"].container.ports[0].host_port.as_deref(),
             Some("5432")
+        );
+        // Kept as written: no address in the file is every interface, as compose binds it.
+        assert_eq!(
+            kept.services["db"].container.ports[0].host_ip.as_deref(),
+            Some("")
         );
     }
 

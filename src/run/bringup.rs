@@ -310,6 +310,20 @@ async fn start_one(
         .start(&id)
         .await
         .map_err(|e| failed(e.into(), String::new()))?;
+    // A scaled service's further replicas; the first one stands for the service in waits.
+    let mut replicas = Vec::new();
+    for replica in &sp.extra_replicas {
+        let rid = cx
+            .engine
+            .create(replica)
+            .await
+            .map_err(|e| failed(e.into(), String::new()))?;
+        cx.engine
+            .start(&rid)
+            .await
+            .map_err(|e| failed(e.into(), String::new()))?;
+        replicas.push(rid);
+    }
     let _ = tx.send(Phase::Started(id.clone()));
     cx.reporter.event(Event::Started { service: name });
 
@@ -321,16 +335,18 @@ async fn start_one(
     } else {
         Target::Running
     };
-    let waited = tokio::select! {
-        r = wait_for(cx.engine, name, &id, target, cx.ready_timeout) => r,
-        _ = stop.token().cancelled() => return Err(not_started(stop.reason())),
-    };
-    match waited {
-        Ok(()) => {}
-        Err(ReadyError::Exited { code: 0, .. }) if !has_healthcheck => {}
-        Err(e) => {
-            let tail = e.log_tail().unwrap_or_default().to_string();
-            return Err(failed(e.into(), tail));
+    for each in std::iter::once(&id).chain(&replicas) {
+        let waited = tokio::select! {
+            r = wait_for(cx.engine, name, each, target, cx.ready_timeout) => r,
+            _ = stop.token().cancelled() => return Err(not_started(stop.reason())),
+        };
+        match waited {
+            Ok(()) => {}
+            Err(ReadyError::Exited { code: 0, .. }) if !has_healthcheck => {}
+            Err(e) => {
+                let tail = e.log_tail().unwrap_or_default().to_string();
+                return Err(failed(e.into(), tail));
+            }
         }
     }
     let _ = tx.send(Phase::Ready(id));

@@ -101,7 +101,7 @@ fn every_import_points_back_along_the_pipeline() {
             if theirs > own {
                 backwards.push(format!(
                     "{}:{line}: {module} uses crate::{used}, which comes after it",
-                    file.strip_prefix(&root()).unwrap().display()
+                    file.strip_prefix(root()).unwrap().display()
                 ));
             }
         }

@@ -1,22 +1,32 @@
 //! JUnit XML for CI servers (Jenkins schema): rendering and atomic writing.
 //!
-//! The XML is written by hand rather than with quick-junit 0.8: that crate puts a `skipped`
-//! attribute on `<testsuites>`, which the Jenkins schema rejects, and lets U+FFFE/U+FFFF
-//! through, which no XML parser accepts.
+//! The document is written with quick-xml's writer rather than with quick-junit 0.8: that
+//! crate puts a `skipped` attribute on `<testsuites>`, which the Jenkins schema rejects, and
+//! lets U+FFFE/U+FFFF through, which no XML parser accepts.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
+use std::io::{self, BufWriter, Write as _};
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, Event};
+use time::UtcDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+
 use super::errors::ReportError;
-use super::model::{RunReport, SetupOutcome, TestCase, TestStep};
+use super::model::{RunReport, SetupCase, SetupOutcome, TestCase, TestStep};
 use super::tail::SYSTEM_OUT_LIMIT;
-use super::xml::{push_attr, push_text};
+use super::xml::{attribute, text};
 use crate::verdict::{MarkerFound, strip_ansi};
 
 /// How many lines of output a `<failure>` element shows (the full tail is in `system-out`).
 const FAILURE_BODY_LINES: usize = 30;
+
+/// The `timestamp` format Ant and Jenkins use: UTC, no zone suffix.
+const TIMESTAMP: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
 
 /// Renders the run as a JUnit XML document valid against the Jenkins JUnit schema.
 ///
@@ -87,72 +97,13 @@ const FAILURE_BODY_LINES: usize = 30;
 /// # }
 /// ```
 pub fn render_junit(report: &RunReport) -> String {
-    let setup_errors = report
-        .setup
-        .iter()
-        .filter(|case| matches!(case.outcome, SetupOutcome::Error { .. }))
-        .count();
-    let (failures, test_errors) = match &report.test {
-        TestStep::Ran(case) => (usize::from(!case.verdict.passed), 0),
-        TestStep::NotRun { .. } => (0, 1),
-    };
-    let tests = report.setup.len() + 1;
-    let errors = setup_errors + test_errors;
-    let time = seconds(report.duration);
-
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    xml.push_str("<testsuites");
-    attr(&mut xml, "name", &report.project);
-    attr(&mut xml, "tests", &tests.to_string());
-    attr(&mut xml, "failures", &failures.to_string());
-    attr(&mut xml, "errors", &errors.to_string());
-    attr(&mut xml, "time", &time);
-    xml.push_str(">\n  <testsuite");
-    attr(&mut xml, "name", &report.project);
-    attr(&mut xml, "tests", &tests.to_string());
-    attr(&mut xml, "failures", &failures.to_string());
-    attr(&mut xml, "errors", &errors.to_string());
-    attr(&mut xml, "skipped", "0");
-    attr(&mut xml, "time", &time);
-    attr(&mut xml, "timestamp", &utc_timestamp(report.started));
-    xml.push_str(">\n");
-
-    push_properties(&mut xml, report);
-
-    let setup_class = format!("{}.setup", report.project);
-    for case in &report.setup {
-        xml.push_str("    <testcase");
-        attr(&mut xml, "classname", &setup_class);
-        attr(&mut xml, "name", &case.service);
-        attr(&mut xml, "time", &seconds(case.duration));
-        match &case.outcome {
-            SetupOutcome::Ok => xml.push_str("/>\n"),
-            SetupOutcome::Error { message, detail } => {
-                xml.push_str(">\n      <error");
-                attr(&mut xml, "message", message);
-                attr(&mut xml, "type", "setup");
-                xml.push('>');
-                push_text(&mut xml, &output_text(detail.as_bytes(), None, None));
-                xml.push_str("</error>\n    </testcase>\n");
-            }
-        }
+    let mut xml = Vec::new();
+    if let Err(err) = write_junit(&mut xml, report) {
+        unreachable!("writing to a Vec<u8> cannot fail: {err}");
     }
-
-    xml.push_str("    <testcase");
-    attr(&mut xml, "classname", &format!("{}.test", report.project));
-    attr(&mut xml, "name", report.test.command());
-    match &report.test {
-        TestStep::NotRun { reason, .. } => {
-            attr(&mut xml, "time", "0.000");
-            xml.push_str(">\n      <error");
-            attr(&mut xml, "message", &format!("not run: {reason}"));
-            attr(&mut xml, "type", "not-run");
-            xml.push_str("/>\n");
-        }
-        TestStep::Ran(case) => push_test_case(&mut xml, case),
-    }
-    xml.push_str("    </testcase>\n  </testsuite>\n</testsuites>\n");
-    xml
+    // Everything written came from `&str`, so the bytes are UTF-8.
+    String::from_utf8(xml)
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
 }
 
 /// Writes [`render_junit`]'s document to `path` atomically.
@@ -180,8 +131,10 @@ pub fn write_junit_atomic(path: &Path, report: &RunReport) -> Result<(), ReportE
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     let mut file = builder.tempfile_in(folder).map_err(write_error)?;
-    file.write_all(render_junit(report).as_bytes())
-        .map_err(write_error)?;
+    let mut out = BufWriter::new(file.as_file_mut());
+    write_junit(&mut out, report).map_err(write_error)?;
+    out.flush().map_err(write_error)?;
+    drop(out);
     file.as_file().sync_all().map_err(write_error)?;
     file.persist(path).map_err(|err| write_error(err.error))?;
     // Make the rename itself durable; not every platform can sync a folder, so best effort.
@@ -191,7 +144,60 @@ pub fn write_junit_atomic(path: &Path, report: &RunReport) -> Result<(), ReportE
     Ok(())
 }
 
-fn push_properties(xml: &mut String, report: &RunReport) {
+/// Writes the document [`render_junit`] describes to `out`, indented by two spaces.
+fn write_junit<W: io::Write>(out: W, report: &RunReport) -> io::Result<()> {
+    let setup_errors = report
+        .setup
+        .iter()
+        .filter(|case| matches!(case.outcome, SetupOutcome::Error { .. }))
+        .count();
+    let (failures, test_errors) = match &report.test {
+        TestStep::Ran(case) => (usize::from(!case.verdict.passed), 0),
+        TestStep::NotRun { .. } => (0, 1),
+    };
+    let tests = (report.setup.len() + 1).to_string();
+    let failures = failures.to_string();
+    let errors = (setup_errors + test_errors).to_string();
+    let time = seconds(report.duration);
+    let timestamp = utc_timestamp(report.started);
+    let setup_class = format!("{}.setup", report.project);
+
+    let mut writer = Writer::new_with_indent(out, b' ', 2);
+    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    writer
+        .create_element("testsuites")
+        .with_attributes([
+            attribute("name", &report.project),
+            attribute("tests", &tests),
+            attribute("failures", &failures),
+            attribute("errors", &errors),
+            attribute("time", &time),
+        ])
+        .write_inner_content(|writer| {
+            writer
+                .create_element("testsuite")
+                .with_attributes([
+                    attribute("name", &report.project),
+                    attribute("tests", &tests),
+                    attribute("failures", &failures),
+                    attribute("errors", &errors),
+                    attribute("skipped", "0"),
+                    attribute("time", &time),
+                    attribute("timestamp", &timestamp),
+                ])
+                .write_inner_content(|writer| {
+                    write_properties(writer, report)?;
+                    for case in &report.setup {
+                        write_setup_case(writer, &setup_class, case)?;
+                    }
+                    write_test_step(writer, report)
+                })?;
+            Ok(())
+        })?;
+    writer.into_inner().write_all(b"\n")
+}
+
+fn write_properties<W: io::Write>(writer: &mut Writer<W>, report: &RunReport) -> io::Result<()> {
     let mut properties: Vec<(&str, String)> = vec![("project", report.project.clone())];
     if let Some(image) = &report.image {
         properties.push(("image", image.clone()));
@@ -212,19 +218,73 @@ fn push_properties(xml: &mut String, report: &RunReport) {
             .iter()
             .map(|(name, value)| (name.as_str(), value.clone())),
     );
-    xml.push_str("    <properties>\n");
-    for (name, value) in properties {
-        xml.push_str("      <property");
-        attr(xml, "name", name);
-        attr(xml, "value", &value);
-        xml.push_str("/>\n");
-    }
-    xml.push_str("    </properties>\n");
+    writer
+        .create_element("properties")
+        .write_inner_content(|writer| {
+            for (name, value) in &properties {
+                writer
+                    .create_element("property")
+                    .with_attributes([attribute("name", name), attribute("value", value)])
+                    .write_empty()?;
+            }
+            Ok(())
+        })?;
+    Ok(())
 }
 
-fn push_test_case(xml: &mut String, case: &TestCase) {
-    attr(xml, "time", &seconds(case.duration));
-    xml.push_str(">\n");
+fn write_setup_case<W: io::Write>(
+    writer: &mut Writer<W>,
+    class: &str,
+    case: &SetupCase,
+) -> io::Result<()> {
+    let time = seconds(case.duration);
+    let element = writer.create_element("testcase").with_attributes([
+        attribute("classname", class),
+        attribute("name", &case.service),
+        attribute("time", &time),
+    ]);
+    match &case.outcome {
+        SetupOutcome::Ok => element.write_empty()?,
+        SetupOutcome::Error { message, detail } => element.write_inner_content(|writer| {
+            let detail = output_text(detail.as_bytes(), None, None);
+            writer
+                .create_element("error")
+                .with_attributes([attribute("message", message), attribute("type", "setup")])
+                .write_text_content(text(&detail))?;
+            Ok(())
+        })?,
+    };
+    Ok(())
+}
+
+fn write_test_step<W: io::Write>(writer: &mut Writer<W>, report: &RunReport) -> io::Result<()> {
+    let class = format!("{}.test", report.project);
+    let time = match &report.test {
+        TestStep::Ran(case) => seconds(case.duration),
+        TestStep::NotRun { .. } => seconds(Duration::ZERO),
+    };
+    writer
+        .create_element("testcase")
+        .with_attributes([
+            attribute("classname", &class),
+            attribute("name", report.test.command()),
+            attribute("time", &time),
+        ])
+        .write_inner_content(|writer| match &report.test {
+            TestStep::NotRun { reason, .. } => {
+                let message = format!("not run: {reason}");
+                writer
+                    .create_element("error")
+                    .with_attributes([attribute("message", &message), attribute("type", "not-run")])
+                    .write_empty()?;
+                Ok(())
+            }
+            TestStep::Ran(case) => write_test_case(writer, case),
+        })?;
+    Ok(())
+}
+
+fn write_test_case<W: io::Write>(writer: &mut Writer<W>, case: &TestCase) -> io::Result<()> {
     let output = case.output.to_vec();
     if !case.verdict.passed {
         let kind = match case.verdict.marker {
@@ -232,20 +292,21 @@ fn push_test_case(xml: &mut String, case: &TestCase) {
             _ if case.verdict.exit_code != 0 => "exit-code",
             _ => "no-marker",
         };
-        xml.push_str("      <failure");
-        attr(xml, "message", &case.verdict.reason);
-        attr(xml, "type", kind);
-        xml.push('>');
-        push_text(xml, &last_lines(&output, FAILURE_BODY_LINES));
-        xml.push_str("</failure>\n");
+        let body = last_lines(&output, FAILURE_BODY_LINES);
+        writer
+            .create_element("failure")
+            .with_attributes([
+                attribute("message", &case.verdict.reason),
+                attribute("type", kind),
+            ])
+            .write_text_content(text(&body))?;
     }
-    xml.push_str("      <system-out>");
     let total = case.output.total_bytes();
-    push_text(
-        xml,
-        &output_text(&output, Some(total), case.output_log.as_deref()),
-    );
-    xml.push_str("</system-out>\n");
+    let shown = output_text(&output, Some(total), case.output_log.as_deref());
+    writer
+        .create_element("system-out")
+        .write_text_content(text(&shown))?;
+    Ok(())
 }
 
 /// The last [`SYSTEM_OUT_LIMIT`] bytes of `bytes` as clean text, with a first line saying so
@@ -288,47 +349,23 @@ fn last_lines(bytes: &[u8], count: usize) -> String {
     lines[lines.len().saturating_sub(count)..].join("\n")
 }
 
-fn attr(xml: &mut String, name: &str, value: &str) {
-    xml.push(' ');
-    xml.push_str(name);
-    xml.push_str("=\"");
-    push_attr(xml, value);
-    xml.push('"');
-}
-
 /// Seconds with millisecond precision, as JUnit readers expect.
 fn seconds(duration: Duration) -> String {
     format!("{:.3}", duration.as_secs_f64())
 }
 
-/// `YYYY-MM-DDTHH:MM:SS` in UTC; times before 1970 show as 1970-01-01T00:00:00.
+/// `YYYY-MM-DDTHH:MM:SS` in UTC; times before 1970 show as 1970-01-01T00:00:00 and times after
+/// 9999 as 9999-12-31T23:59:59, so a clock set wrong still gives a date.
 fn utc_timestamp(time: SystemTime) -> String {
     let secs = time
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
-    let days = secs / 86_400;
-    let rest = secs % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
+    let at = i64::try_from(secs)
+        .ok()
+        .and_then(|secs| UtcDateTime::from_unix_timestamp(secs).ok())
+        .unwrap_or(UtcDateTime::MAX);
+    // Cannot fail: a UtcDateTime has every component TIMESTAMP names.
+    at.format(TIMESTAMP).unwrap_or_default()
 }
 
 #[cfg(test)]

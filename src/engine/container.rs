@@ -596,6 +596,33 @@ mod tests {
     }
 
     #[test]
+    fn resources_and_isolation_reach_the_host_config() {
+        let mut s = spec();
+        s.resources.memory = Some(64 << 20);
+        s.resources.nano_cpus = Some(500_000_000);
+        s.resources.pids_limit = Some(50);
+        s.isolation.storage_opt = BTreeMap::from([("size".into(), "1G".into())]);
+        s.isolation.ipc = Some("container:p-holder-1".into());
+        s.volumes_from = vec!["p-data-1:ro".into()];
+        s.logging = Some(crate::plan::LogConfig {
+            driver: "json-file".into(),
+            options: BTreeMap::from([("max-size".into(), "1m".into())]),
+        });
+        let host = create_body(&s, &[], OwnPorts::Loopback)
+            .host_config
+            .unwrap();
+        assert_eq!(host.memory, Some(64 << 20));
+        assert_eq!(host.nano_cpus, Some(500_000_000));
+        assert_eq!(host.pids_limit, Some(50));
+        assert_eq!(host.storage_opt.unwrap()["size"], "1G");
+        assert_eq!(host.ipc_mode.as_deref(), Some("container:p-holder-1"));
+        assert_eq!(host.volumes_from, Some(vec!["p-data-1:ro".to_string()]));
+        let log = host.log_config.unwrap();
+        assert_eq!(log.typ.as_deref(), Some("json-file"));
+        assert_eq!(log.config.unwrap()["max-size"], "1m");
+    }
+
+    #[test]
     fn only_the_first_network_at_create() {
         let mut s = spec();
         s.networking = Networking::Networks(vec![

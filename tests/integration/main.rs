@@ -7,6 +7,8 @@ mod bad_input;
 mod config;
 mod guarantees;
 mod layout;
+mod parity_runtime;
+mod runtime_keys;
 mod library;
 mod signals;
 mod support;

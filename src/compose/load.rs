@@ -530,6 +530,7 @@ fn assemble(
         ctx.warn_once("top-level key `models` is accepted but not acted on by dockhand".into());
     }
     ctx.default_network(&mut project);
+    ctx.read_dockhand(&mut project, raw_services);
     ctx.validate(&project, raw_services, &disabled);
     bail(ctx)?;
     project.warnings = std::mem::take(&mut ctx.warnings);

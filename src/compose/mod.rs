@@ -26,6 +26,7 @@ mod context;
 pub mod diagnostic;
 pub mod dotenv;
 mod extends;
+pub mod extension;
 pub mod graph;
 mod include;
 mod interpolate;

@@ -195,6 +195,10 @@ pub struct Service {
     pub runtime: Option<String>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub storage_opt: IndexMap<String, String>,
+    /// How dockhand decides the service is ready, from its `x-dockhand` field (which
+    /// `extensions` keeps as written).
+    #[serde(skip)]
+    pub ready: Option<super::extension::Ready>,
     /// `x-` extension fields of the service, kept as written (after interpolation).
     #[serde(flatten)]
     pub extensions: IndexMap<String, serde_json::Value>,

@@ -90,14 +90,30 @@ impl Engine {
     /// The image's id and whether it defines a healthcheck; `None` when it is not present.
     pub async fn image_facts(&self, image: &str) -> Result<Option<ImageFacts>, EngineError> {
         match self.docker.inspect_image(image).await {
-            Ok(info) => Ok(Some(ImageFacts {
-                id: info.id.unwrap_or_default(),
-                has_healthcheck: info
-                    .config
-                    .and_then(|c| c.healthcheck)
-                    .and_then(|h| h.test)
-                    .is_some_and(|t| !t.is_empty() && t[0] != "NONE"),
-            })),
+            Ok(info) => {
+                let config = info.config.unwrap_or_default();
+                let health = config.healthcheck.unwrap_or_default();
+                let test = health
+                    .test
+                    .filter(|t| !t.is_empty() && t[0] != "NONE");
+                let mut exposed_tcp: Vec<u16> = config
+                    .exposed_ports
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|p| p.strip_suffix("/tcp")?.parse().ok())
+                    .collect();
+                exposed_tcp.sort_unstable();
+                Ok(Some(ImageFacts {
+                    id: info.id.unwrap_or_default(),
+                    has_healthcheck: test.is_some(),
+                    healthcheck_test: test,
+                    healthcheck_timeout: health
+                        .timeout
+                        .filter(|t| *t > 0)
+                        .map(|t| Duration::from_nanos(t as u64)),
+                    exposed_tcp,
+                }))
+            }
             Err(e) if is_not_found(&e) => Ok(None),
             Err(e) => Err(EngineError::Api {
                 action: format!("inspecting image {image}"),
@@ -445,9 +461,15 @@ fn status_of(resp: ContainerInspectResponse) -> ContainerStatus {
     } else {
         ContainerState::Other(state.status.map(|s| s.to_string()).unwrap_or_default())
     };
-    let published = resp
-        .network_settings
-        .and_then(|n| n.ports)
+    let settings = resp.network_settings.unwrap_or_default();
+    let addresses = settings
+        .networks
+        .unwrap_or_default()
+        .values()
+        .filter_map(|n| n.ip_address.as_deref()?.parse().ok())
+        .collect();
+    let published = settings
+        .ports
         .unwrap_or_default()
         .into_iter()
         .filter_map(|(key, bindings)| {
@@ -463,6 +485,7 @@ fn status_of(resp: ContainerInspectResponse) -> ContainerStatus {
         health_output,
         has_healthcheck,
         published,
+        addresses,
     }
 }
 

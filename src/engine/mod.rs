@@ -5,10 +5,12 @@ mod build;
 mod client;
 mod container;
 mod error;
+mod exec;
 mod types;
 
 pub use client::{Engine, docker_host};
 pub use error::EngineError;
+pub use exec::ExecOutcome;
 pub use types::{
     ContainerInfo, ContainerState, ContainerStatus, HealthStatus, ImageFacts, ResourceInfo,
 };

@@ -32,6 +32,8 @@ pub struct ContainerStatus {
     pub has_healthcheck: bool,
     /// Published ports: `port/proto` to the host port.
     pub published: BTreeMap<String, u16>,
+    /// The container's addresses on its networks, the first network's first.
+    pub addresses: Vec<std::net::IpAddr>,
 }
 
 /// A container found by label.
@@ -62,4 +64,10 @@ pub struct ImageFacts {
     pub id: String,
     /// The image defines a healthcheck.
     pub has_healthcheck: bool,
+    /// The image's healthcheck test (`["CMD", ...]` or `["CMD-SHELL", "..."]`), if it has one.
+    pub healthcheck_test: Option<Vec<String>>,
+    /// The image's healthcheck timeout, if it sets one.
+    pub healthcheck_timeout: Option<std::time::Duration>,
+    /// The TCP ports the image exposes.
+    pub exposed_tcp: Vec<u16>,
 }

@@ -355,6 +355,50 @@ fn template_pos(ctx: &Ctx, pos: Pos, value: &str, offset: usize) -> Pos {
     }
 }
 
+/// Build args written without a value (`args: [VERSION]`) take it from the environment and
+/// `.env`, as compose does; those set nowhere are left out.
+fn fill_build_args(project: &mut Project, env: &HashMap<String, String>) {
+    for build in project
+        .services
+        .values_mut()
+        .filter_map(|s| s.build.as_mut())
+    {
+        build.args = std::mem::take(&mut build.args)
+            .into_iter()
+            .filter_map(|(k, v)| match v {
+                Some(v) => Some((k, Some(v))),
+                None => env.get(&k).map(|v| (k, Some(v.clone()))),
+            })
+            .collect();
+    }
+}
+
+/// Leaves out the networks, volumes, secrets and configs that no enabled service uses, as
+/// compose does: they are neither printed nor created.
+fn drop_unused(project: &mut Project) {
+    let services = &project.services;
+    project
+        .networks
+        .retain(|key, _| services.values().any(|s| s.networks.contains_key(key)));
+    project.volumes.retain(|key, _| {
+        services.values().any(|s| {
+            s.volumes.iter().any(|m| {
+                m.kind == super::model::VolumeKind::Volume && m.source.as_deref() == Some(key)
+            })
+        })
+    });
+    project.secrets.retain(|key, _| {
+        services
+            .values()
+            .any(|s| s.secrets.iter().any(|r| &r.source == key))
+    });
+    project.configs.retain(|key, _| {
+        services
+            .values()
+            .any(|s| s.configs.iter().any(|r| &r.source == key))
+    });
+}
+
 /// `myApp 2` -> `myapp2`, as compose normalizes folder names: lowercase letters, digits,
 /// dashes and underscores, starting with a letter or digit; `dockhand` when nothing is left.
 pub fn normalize_project_name(name: &str) -> String {
@@ -533,6 +577,8 @@ fn assemble(
     ctx.read_dockhand(&mut project, raw_services);
     ctx.validate(&project, raw_services, &disabled);
     bail(ctx)?;
+    fill_build_args(&mut project, env);
+    drop_unused(&mut project);
     project.warnings = std::mem::take(&mut ctx.warnings);
     Ok(project)
 }

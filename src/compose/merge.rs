@@ -3,7 +3,7 @@
 //! `!reset` and `!override` honoured.
 
 use super::diagnostic::Pos;
-use super::yaml::{Key, MergeTag, Node, Value};
+use super::yaml::{Key, MergeTag, Node, ScalarKind, Value};
 
 /// Service keys whose value replaces the earlier one.
 const REPLACED: &[&str] = &["command", "entrypoint"];
@@ -115,6 +115,7 @@ fn merge_any(base: &mut Node, over: Node) {
                 value,
                 pos: over.pos,
                 tag: MergeTag::None,
+                kind: over.kind,
             });
         }
     }
@@ -127,6 +128,7 @@ pub fn merge_service(base: &mut Node, over: Node) {
             value: over.value,
             pos: over.pos,
             tag: MergeTag::None,
+            kind: over.kind,
         });
         return;
     };
@@ -187,6 +189,7 @@ fn dict_form(node: Node, sep: &[char]) -> Node {
                             value: Value::Seq(Vec::new()),
                             pos: node.pos,
                             tag: node.tag,
+                            kind: ScalarKind::Str,
                         };
                     }
                 };
@@ -197,6 +200,7 @@ fn dict_form(node: Node, sep: &[char]) -> Node {
                 value: Value::Map(map),
                 pos: node.pos,
                 tag: node.tag,
+                kind: ScalarKind::Str,
             }
         }
         _ => node,
@@ -233,7 +237,11 @@ fn list_form(node: Node) -> Node {
         Value::Scalar(_) => Node {
             pos: node.pos,
             tag: node.tag,
-            value: Value::Seq(vec![Node::new(node.value, node.pos)]),
+            kind: ScalarKind::Str,
+            value: Value::Seq(vec![Node {
+                kind: node.kind,
+                ..Node::new(node.value, node.pos)
+            }]),
         },
         _ => node,
     }
@@ -263,6 +271,7 @@ fn merge_set(base: &mut Node, over: Node) {
                 value,
                 pos: over.pos,
                 tag: MergeTag::None,
+                kind: over.kind,
             })
         }
     }
@@ -286,6 +295,7 @@ fn names_form(node: Node) -> Node {
                             value: Value::Seq(Vec::new()),
                             pos: node.pos,
                             tag: node.tag,
+                            kind: ScalarKind::Str,
                         };
                     }
                 }
@@ -294,6 +304,7 @@ fn names_form(node: Node) -> Node {
                 value: Value::Map(map),
                 pos: node.pos,
                 tag: node.tag,
+                kind: ScalarKind::Str,
             }
         }
         _ => node,
@@ -392,6 +403,7 @@ fn merge_unique(base: &mut Node, over: Node) {
                 value,
                 pos: over.pos,
                 tag: MergeTag::None,
+                kind: over.kind,
             })
         }
     }
@@ -402,6 +414,7 @@ fn build_form(node: Node) -> Node {
         Value::Scalar(_) => Node {
             pos: node.pos,
             tag: node.tag,
+            kind: ScalarKind::Str,
             value: Value::Map(vec![(
                 Key {
                     name: "context".into(),
@@ -435,6 +448,7 @@ fn merge_build(base: &mut Node, over: Node) {
                 value,
                 pos: o.pos,
                 tag: MergeTag::None,
+                kind: o.kind,
             })
         }
     }
@@ -453,6 +467,7 @@ fn merge_healthcheck(base: &mut Node, over: Node) {
                 value,
                 pos: over.pos,
                 tag: MergeTag::None,
+                kind: over.kind,
             })
         }
     }

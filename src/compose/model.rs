@@ -344,7 +344,9 @@ pub enum VolumeKind {
     Cluster,
 }
 
+/// Printed in compose's shape: options under `bind:`, `volume:` and `tmpfs:`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(into = "super::render::ComposeMount")]
 pub struct ServiceVolume {
     #[serde(rename = "type")]
     pub kind: VolumeKind,
@@ -422,6 +424,9 @@ pub struct Volume {
 /// A top-level secret or config backed by a file (absolute path) or an environment variable.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FileObject {
+    /// The name on the engine when the file sets `name:`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]

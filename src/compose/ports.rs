@@ -101,11 +101,9 @@ pub fn parse_short(spec: &str) -> Result<Vec<Port>, PortError> {
             }
         }
     };
-    if let Some(ip) = &host_ip
-        && ip.is_empty()
-    {
-        return Err(err(format!("invalid port \"{spec}\": empty host IP")));
-    }
+    // An empty host IP (`":8080:80"`, often `"${BIND:-}:8080:80"`) means every interface,
+    // as compose reads it.
+    let host_ip = host_ip.filter(|ip| !ip.is_empty());
     let (host, container) = match rest.rsplit_once(':') {
         Some((h, c)) => (Some(h), c),
         None => (None, rest),
@@ -271,6 +269,9 @@ mod tests {
         assert_eq!(p.host_ip.as_deref(), Some("127.0.0.1"));
         let p = one("127.0.0.1::80");
         assert_eq!(p.published, None);
+        // An empty host IP is every interface, as compose reads `"${BIND:-}:443:443"`.
+        let p = one(":443:443");
+        assert_eq!((p.host_ip, p.published.as_deref()), (None, Some("443")));
         let p = one("[::1]:6000:6001");
         assert_eq!(p.host_ip.as_deref(), Some("::1"));
         let p = one("9090-9091:8080");

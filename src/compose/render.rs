@@ -1,6 +1,8 @@
 //! The resolved project printed the way `docker compose config` prints it.
 
-use super::model::Project;
+use serde::Serialize;
+
+use super::model::{Project, ServiceVolume, VolumeKind};
 
 /// Output format of [`render_config`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,7 +15,12 @@ pub enum ConfigFormat {
 ///
 /// Like `docker compose config`, YAML never folds or wraps a value: a long path or command
 /// stays on one line (multi-line values are still literal `|` blocks).
+///
+/// As compose does, what compose fills in is printed (engine names of networks, volumes,
+/// secrets and configs, the default `Dockerfile`), and every `$` is printed as `$$`, so the
+/// output loads again as a compose file with the same values.
 pub fn render_config(project: &Project, format: ConfigFormat) -> String {
+    let project = &with_defaults(project);
     let rendered = match format {
         ConfigFormat::Yaml => {
             // serde-saphyr folds single-line strings longer than this into `>-` blocks; no
@@ -25,7 +32,112 @@ pub fn render_config(project: &Project, format: ConfigFormat) -> String {
             .map(|s| s + "\n")
             .map_err(|e| e.to_string()),
     };
-    rendered.unwrap_or_else(|e| format!("# cannot render the project: {e}\n"))
+    match rendered {
+        // `$` appears only inside keys and values in both formats, never in their syntax.
+        Ok(text) => text.replace('$', "$$"),
+        Err(e) => format!("# cannot render the project: {e}\n"),
+    }
+}
+
+/// The project with the values compose prints though the file leaves them out.
+fn with_defaults(project: &Project) -> Project {
+    let mut p = project.clone();
+    let scoped = |key: &str, name: &Option<String>, external: bool| -> Option<String> {
+        Some(match (name, external) {
+            (Some(n), _) => n.clone(),
+            (None, true) => key.to_string(),
+            (None, false) => format!("{}_{key}", project.name),
+        })
+    };
+    for (key, n) in &mut p.networks {
+        n.name = scoped(key, &n.name, n.external);
+    }
+    for (key, v) in &mut p.volumes {
+        v.name = scoped(key, &v.name, v.external);
+    }
+    for (key, o) in p.secrets.iter_mut().chain(p.configs.iter_mut()) {
+        o.name = scoped(key, &o.name, o.external);
+    }
+    for port in p.services.values_mut().flat_map(|s| s.ports.iter_mut()) {
+        port.mode.get_or_insert_with(|| "ingress".into());
+    }
+    for build in p.services.values_mut().filter_map(|s| s.build.as_mut()) {
+        if build.dockerfile.is_none() && build.dockerfile_inline.is_none() {
+            build.dockerfile = Some("Dockerfile".into());
+        }
+    }
+    p
+}
+
+/// A service mount as compose prints it, each kind's options in a section of their own.
+#[derive(Serialize)]
+pub struct ComposeMount {
+    #[serde(rename = "type")]
+    kind: VolumeKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<String>,
+    target: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    read_only: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bind: Option<BindOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    volume: Option<VolumeOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tmpfs: Option<TmpfsOptions>,
+}
+
+#[derive(Serialize)]
+struct BindOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    propagation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    create_host_path: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct VolumeOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nocopy: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subpath: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TmpfsOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mode: Option<u32>,
+}
+
+impl From<ServiceVolume> for ComposeMount {
+    fn from(v: ServiceVolume) -> ComposeMount {
+        let bind = (v.bind_propagation.is_some() || v.bind_create_host_path.is_some()).then_some(
+            BindOptions {
+                propagation: v.bind_propagation,
+                create_host_path: v.bind_create_host_path,
+            },
+        );
+        let volume =
+            (v.volume_nocopy.is_some() || v.volume_subpath.is_some()).then_some(VolumeOptions {
+                nocopy: v.volume_nocopy,
+                subpath: v.volume_subpath,
+            });
+        let tmpfs = (v.tmpfs_size.is_some() || v.tmpfs_mode.is_some()).then_some(TmpfsOptions {
+            size: v.tmpfs_size,
+            mode: v.tmpfs_mode,
+        });
+        ComposeMount {
+            kind: v.kind,
+            source: v.source,
+            target: v.target,
+            read_only: v.read_only,
+            bind,
+            volume,
+            tmpfs,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -112,6 +112,7 @@ impl Ctx {
                 };
                 self.error(k.pos, &path, format!("needs exactly one of {what}"));
             }
+            o.name = name;
             out.insert(k.name.clone(), o);
         }
         out

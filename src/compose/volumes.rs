@@ -7,6 +7,13 @@ use super::context::{Ctx, index, join};
 use super::model::{ServiceVolume, VolumeKind};
 use super::yaml::{Node, Value};
 
+/// A container path cleaned as compose cleans it: no trailing `/`, no `.` or doubled `/`.
+fn clean_target(target: &str) -> String {
+    super::context::normalize(Path::new(target))
+        .display()
+        .to_string()
+}
+
 fn is_path(source: &str) -> bool {
     source.starts_with('.') || source.starts_with('/') || source.starts_with('~')
 }
@@ -33,6 +40,8 @@ impl Ctx {
                 "invalid volume \"{spec}\": container path \"{target}\" must be absolute"
             ));
         }
+        let target = clean_target(target);
+        let target = target.as_str();
         let mut v = match source {
             None => ServiceVolume::new(VolumeKind::Volume, target.to_string()),
             Some("") => return Err(format!("invalid volume \"{spec}\": empty source")),
@@ -149,7 +158,7 @@ impl Ctx {
             }
             return None;
         }
-        let mut v = ServiceVolume::new(kind, target);
+        let mut v = ServiceVolume::new(kind, clean_target(&target));
         for (k, val) in item.map().map(Vec::as_slice).unwrap_or(&[]) {
             let kp = join(p, &k.name);
             match k.name.as_str() {

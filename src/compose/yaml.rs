@@ -26,6 +26,20 @@ pub struct Node {
     pub value: Value,
     pub pos: Pos,
     pub tag: MergeTag,
+    /// What YAML makes of a scalar: a plain `1.50` is a number, a quoted one a string.
+    pub kind: ScalarKind,
+}
+
+/// The type YAML 1.2 (as Go's yaml.v3, which compose uses, resolves it) gives a scalar. The
+/// text of a typed scalar is rewritten to what compose prints for it (`1.50` -> `1.5`,
+/// `0x10` -> `16`, `True` -> `true`), so every reader sees the string compose would pass on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScalarKind {
+    #[default]
+    Str,
+    Int,
+    Float,
+    Bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +70,7 @@ impl Node {
             value,
             pos,
             tag: MergeTag::None,
+            kind: ScalarKind::Str,
         }
     }
 
@@ -106,11 +121,12 @@ impl Node {
             .map(|(_, v)| v)
     }
 
-    /// The value as JSON, scalars as strings (as they were written, after interpolation).
+    /// The value as JSON: plain numbers and booleans typed as YAML reads them, other scalars
+    /// as strings (after interpolation).
     pub fn to_json(&self) -> serde_json::Value {
         match &self.value {
             Value::Null => serde_json::Value::Null,
-            Value::Scalar(s) => serde_json::Value::String(s.clone()),
+            Value::Scalar(s) => typed_json(s, self.kind),
             Value::Seq(items) => {
                 serde_json::Value::Array(items.iter().map(Node::to_json).collect())
             }
@@ -230,10 +246,17 @@ pub fn parse(text: &str, file: usize) -> Result<Option<Node>, Vec<YamlError>> {
             },
             Event::Scalar(text, style, anchor, tag) => {
                 let merge_tag = merge_tag(tag.as_deref());
+                let mut kind = ScalarKind::Str;
                 let value = if style == ScalarStyle::Plain
                     && matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL")
                 {
                     Value::Null
+                } else if style == ScalarStyle::Plain
+                    && tag.is_none()
+                    && let Some((k, canonical)) = resolve_plain(&text)
+                {
+                    kind = k;
+                    Value::Scalar(canonical)
                 } else {
                     Value::Scalar(text.into_owned())
                 };
@@ -241,6 +264,7 @@ pub fn parse(text: &str, file: usize) -> Result<Option<Node>, Vec<YamlError>> {
                     value,
                     pos,
                     tag: merge_tag,
+                    kind,
                 };
                 if anchor != 0 {
                     anchors.insert(anchor, node.clone());
@@ -291,6 +315,7 @@ pub fn parse(text: &str, file: usize) -> Result<Option<Node>, Vec<YamlError>> {
                         value: Value::Seq(items),
                         pos,
                         tag,
+                        kind: ScalarKind::Str,
                     };
                     if anchor != 0 {
                         anchors.insert(anchor, node.clone());
@@ -311,6 +336,7 @@ pub fn parse(text: &str, file: usize) -> Result<Option<Node>, Vec<YamlError>> {
                         value: Value::Map(build_map(entries, &mut errors)),
                         pos,
                         tag,
+                        kind: ScalarKind::Str,
                     };
                     if anchor != 0 {
                         anchors.insert(anchor, node.clone());
@@ -341,6 +367,150 @@ pub fn parse(text: &str, file: usize) -> Result<Option<Node>, Vec<YamlError>> {
     } else {
         Err(errors)
     }
+}
+
+/// A plain scalar that YAML reads as a boolean or a number, with the text compose prints for
+/// it; `None` for a string. Follows yaml.v3's resolution: `true`/`True`/`TRUE`, integers in
+/// decimal, `0x`, `0o`, `0b` or leading-zero octal with `_` ignored, floats with `.inf` and
+/// `.nan`; out-of-range floats stay strings.
+pub fn resolve_plain(text: &str) -> Option<(ScalarKind, String)> {
+    match text {
+        "true" | "True" | "TRUE" => return Some((ScalarKind::Bool, "true".into())),
+        "false" | "False" | "FALSE" => return Some((ScalarKind::Bool, "false".into())),
+        ".nan" | ".NaN" | ".NAN" => return Some((ScalarKind::Float, "NaN".into())),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Some((ScalarKind::Float, "+Inf".into()));
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Some((ScalarKind::Float, "-Inf".into())),
+        _ => {}
+    }
+    let first = text.chars().next()?;
+    if first == '.' {
+        return parse_go_float(text).map(|f| (ScalarKind::Float, format_go_float(f)));
+    }
+    if !(first.is_ascii_digit() || first == '+' || first == '-') {
+        return None;
+    }
+    let plain = text.replace('_', "");
+    if let Some(n) = parse_go_int(&plain) {
+        return Some((ScalarKind::Int, n.to_string()));
+    }
+    if yaml_style_float(&plain) {
+        return parse_go_float(&plain).map(|f| (ScalarKind::Float, format_go_float(f)));
+    }
+    None
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`, then `ParseUint` for what does not fit: a sign, then
+/// `0x`, `0o`, `0b`, a leading `0` (octal) or decimal digits.
+fn parse_go_int(s: &str) -> Option<i128> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, &lower[1..])
+    } else {
+        (10, lower.as_str())
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let n = u128::from_str_radix(digits, radix).ok()?;
+    let n = i128::try_from(n).ok()?;
+    let n = if neg { -n } else { n };
+    // int64, or uint64 when unsigned.
+    let fits = (i128::from(i64::MIN)..=i128::from(i64::MAX)).contains(&n)
+        || (!neg && !s.starts_with('+') && n <= i128::from(u64::MAX));
+    fits.then_some(n)
+}
+
+/// yaml.v3's `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn yaml_style_float(s: &str) -> bool {
+    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some(("", frac)) => digits(frac),
+        Some((int, frac)) => digits(int) && (frac.is_empty() || digits(frac)),
+        None => digits(mantissa),
+    };
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
+    mantissa_ok && exponent_ok
+}
+
+/// A finite float, as Go's `ParseFloat` gives it; out of range is `None`.
+fn parse_go_float(s: &str) -> Option<f64> {
+    if !yaml_style_float(s) {
+        return None;
+    }
+    s.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+/// A float as Go's `%v` prints it: the shortest digits, in exponent form (`1e+06`, `1e-05`)
+/// when the exponent is below -4 or 6 and above.
+pub fn format_go_float(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "+Inf" } else { "-Inf" }.into();
+    }
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let sign = if f.is_sign_negative() { "-" } else { "" };
+    if !(-4..6).contains(&exp) {
+        let (head, tail) = digits.split_at(1);
+        let frac = if tail.is_empty() {
+            String::new()
+        } else {
+            format!(".{tail}")
+        };
+        let esign = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{head}{frac}e{esign}{:02}", exp.abs());
+    }
+    let point = exp + 1;
+    let body = if point <= 0 {
+        format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+    } else if point as usize >= digits.len() {
+        format!("{digits}{}", "0".repeat(point as usize - digits.len()))
+    } else {
+        let (int, frac) = digits.split_at(point as usize);
+        format!("{int}.{frac}")
+    };
+    format!("{sign}{body}")
+}
+
+/// A scalar as JSON: typed when YAML typed it.
+fn typed_json(s: &str, kind: ScalarKind) -> serde_json::Value {
+    let typed = match kind {
+        ScalarKind::Str => None,
+        ScalarKind::Bool => Some(serde_json::Value::Bool(s == "true")),
+        ScalarKind::Int => s
+            .parse::<i64>()
+            .map(serde_json::Value::from)
+            .or_else(|_| s.parse::<u64>().map(serde_json::Value::from))
+            .ok(),
+        ScalarKind::Float => s
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(serde_json::Value::Number),
+    };
+    typed.unwrap_or_else(|| serde_json::Value::String(s.to_string()))
 }
 
 fn merge_tag(tag: Option<&serde_saphyr::granit_parser::Tag>) -> MergeTag {
@@ -478,5 +648,60 @@ mod tests {
         let e = parse("a: [1, 2\nb: c\n", 0).expect_err("bad");
         assert!(e[0].pos.line >= 1);
         assert!(e[0].message.starts_with("invalid YAML"));
+    }
+
+    #[test]
+    fn plain_scalars_typed_as_compose_types_them() {
+        let cases = [
+            ("1.50", Some((ScalarKind::Float, "1.5"))),
+            ("3.0", Some((ScalarKind::Float, "3"))),
+            ("-0.0", Some((ScalarKind::Float, "-0"))),
+            ("1e3", Some((ScalarKind::Float, "1000"))),
+            ("1e6", Some((ScalarKind::Float, "1e+06"))),
+            ("123456789.0", Some((ScalarKind::Float, "1.23456789e+08"))),
+            ("0.00001", Some((ScalarKind::Float, "1e-05"))),
+            ("0.0001", Some((ScalarKind::Float, "0.0001"))),
+            (".5", Some((ScalarKind::Float, "0.5"))),
+            ("1.", Some((ScalarKind::Float, "1"))),
+            ("08", Some((ScalarKind::Float, "8"))),
+            (".inf", Some((ScalarKind::Float, "+Inf"))),
+            ("-.Inf", Some((ScalarKind::Float, "-Inf"))),
+            (".NaN", Some((ScalarKind::Float, "NaN"))),
+            ("0x10", Some((ScalarKind::Int, "16"))),
+            ("-0x10", Some((ScalarKind::Int, "-16"))),
+            ("0o17", Some((ScalarKind::Int, "15"))),
+            ("0755", Some((ScalarKind::Int, "493"))),
+            ("0b101", Some((ScalarKind::Int, "5"))),
+            ("1_000", Some((ScalarKind::Int, "1000"))),
+            ("+5", Some((ScalarKind::Int, "5"))),
+            ("-0", Some((ScalarKind::Int, "0"))),
+            (
+                "9223372036854775808",
+                Some((ScalarKind::Int, "9223372036854775808")),
+            ),
+            ("True", Some((ScalarKind::Bool, "true"))),
+            ("FALSE", Some((ScalarKind::Bool, "false"))),
+            ("1e400", None),
+            ("yes", None),
+            ("on", None),
+            ("1.2.3", None),
+            ("8080:80", None),
+            ("v1", None),
+        ];
+        for (text, want) in cases {
+            let got = resolve_plain(text);
+            let got = got.as_ref().map(|(k, s)| (*k, s.as_str()));
+            assert_eq!(got, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn quoted_scalars_stay_strings() {
+        let n = p("a: 1.50\nb: \"1.50\"\nc: !!str 1.50\n");
+        assert_eq!(n.get("a").and_then(Node::str), Some("1.5"));
+        assert_eq!(n.get("b").and_then(Node::str), Some("1.50"));
+        assert_eq!(n.get("c").and_then(Node::str), Some("1.50"));
+        assert_eq!(n.to_json()["a"], serde_json::json!(1.5));
+        assert_eq!(n.to_json()["b"], serde_json::json!("1.50"));
     }
 }

@@ -113,8 +113,8 @@ pub struct Service {
     pub stop_signal: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", with = "duration_opt")]
     pub stop_grace_period: Option<Duration>,
-    /// Bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Bytes (printed as a string of digits, as compose does).
+    #[serde(skip_serializing_if = "Option::is_none", with = "bytes_opt_u64")]
     pub shm_size: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
@@ -277,6 +277,7 @@ pub struct Device {
 pub struct DependsOn {
     pub condition: Condition,
     pub required: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub restart: bool,
 }
 
@@ -369,6 +370,9 @@ pub struct ServiceVolume {
     pub tmpfs_size: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tmpfs_mode: Option<u32>,
+    /// `z` or `Z`: the SELinux label to give a bind mount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind_selinux: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -402,8 +406,12 @@ pub struct Network {
     pub enable_ipv6: bool,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub labels: IndexMap<String, String>,
-    /// IPAM subnets, if any.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// IPAM subnets, if any (printed as compose does, under `ipam.config`).
+    #[serde(
+        rename = "ipam",
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "super::render::ipam"
+    )]
     pub subnets: Vec<String>,
 }
 
@@ -470,6 +478,7 @@ impl ServiceVolume {
             volume_subpath: None,
             tmpfs_size: None,
             tmpfs_mode: None,
+            bind_selinux: None,
         }
     }
 }
@@ -488,6 +497,18 @@ mod duration_opt {
     }
 }
 
+/// Unsigned byte counts, likewise.
+mod bytes_opt_u64 {
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(n: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+        match n {
+            Some(n) => s.serialize_str(&n.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+}
+
 /// Byte counts print as compose prints them: a string of digits.
 mod bytes_opt {
     use serde::Serializer;
@@ -500,18 +521,37 @@ mod bytes_opt {
     }
 }
 
-/// Formats a duration as compose does: `1m30s`, `500ms`, `0s`.
+/// Formats a duration as compose does (Go's `time.Duration`): `1m30s`, `2m0s`, `1h0m0s`,
+/// `1.5s`, `500ms`, `0s`.
 pub fn format_duration(d: Duration) -> String {
-    let mut out = String::new();
-    let mut ms = d.as_millis();
-    if ms == 0 {
+    let nanos = d.as_nanos();
+    if nanos == 0 {
         return "0s".into();
     }
-    for (unit, size) in [("h", 3_600_000u128), ("m", 60_000), ("s", 1000), ("ms", 1)] {
-        if ms >= size {
-            out.push_str(&format!("{}{}", ms / size, unit));
-            ms %= size;
+    // A fraction without trailing zeros: 1500 ms in seconds is `1.5`.
+    let fraction = |whole: u128, unit: u128| {
+        let (int, rest) = (whole / unit, whole % unit);
+        if rest == 0 {
+            return int.to_string();
         }
+        let width = unit.to_string().len() - 1;
+        let digits = format!("{rest:0width$}");
+        format!("{int}.{}", digits.trim_end_matches('0'))
+    };
+    if nanos < 1_000 {
+        return format!("{nanos}ns");
     }
-    out
+    if nanos < 1_000_000 {
+        return format!("{}µs", fraction(nanos, 1_000));
+    }
+    if nanos < 1_000_000_000 {
+        return format!("{}ms", fraction(nanos, 1_000_000));
+    }
+    let secs = fraction(nanos % 60_000_000_000, 1_000_000_000);
+    let minutes = nanos / 60_000_000_000;
+    match (minutes / 60, minutes % 60) {
+        (0, 0) => format!("{secs}s"),
+        (0, m) => format!("{m}m{secs}s"),
+        (h, m) => format!("{h}h{m}m{secs}s"),
+    }
 }

@@ -252,6 +252,28 @@ impl Ctx {
     }
 }
 
+/// A command string split into words as compose splits it (go-shellwords): quotes and
+/// backslashes as a shell reads them, and the words end at the first unquoted `;`, `&`, `|`,
+/// `<` or `>`, so `a && b` is `["a"]` (compose runs no shell: write `sh -c "a && b"`).
+pub fn command_words(s: &str) -> Result<Vec<String>, shell_words::ParseError> {
+    let (mut single, mut double, mut escaped) = (false, false, false);
+    let mut end = s.len();
+    for (i, c) in s.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if !single => escaped = true,
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            ';' | '&' | '|' | '<' | '>' if !single && !double => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    shell_words::split(&s[..end])
+}
+
 pub fn parse_bool(s: &str) -> Option<bool> {
     match s.trim().to_ascii_lowercase().as_str() {
         "true" | "yes" | "on" | "y" => Some(true),
@@ -355,5 +377,17 @@ mod tests {
         assert_eq!(parse_size("1gb"), Some(1 << 30));
         assert_eq!(parse_size("1024"), Some(1024));
         assert_eq!(parse_size("12q"), None);
+    }
+
+    #[test]
+    fn command_words_end_at_a_shell_operator() {
+        let words = |s: &str| command_words(s).expect("splits");
+        assert_eq!(
+            words("kong migrations up && kong migrations finish"),
+            ["kong", "migrations", "up"]
+        );
+        assert_eq!(words("echo 'x;y' a\\;b c>d"), ["echo", "x;y", "a;b", "c"]);
+        assert_eq!(words("sh -c \"a && b\""), ["sh", "-c", "a && b"]);
+        assert!(command_words("echo 'open").is_err());
     }
 }

@@ -58,6 +58,11 @@ fn with_defaults(project: &Project) -> Project {
     for (key, o) in p.secrets.iter_mut().chain(p.configs.iter_mut()) {
         o.name = scoped(key, &o.name, o.external);
     }
+    for secret in p.services.values_mut().flat_map(|s| s.secrets.iter_mut()) {
+        if secret.target.is_none() {
+            secret.target = Some(format!("/run/secrets/{}", secret.source));
+        }
+    }
     for port in p.services.values_mut().flat_map(|s| s.ports.iter_mut()) {
         port.mode.get_or_insert_with(|| "ingress".into());
     }
@@ -67,6 +72,22 @@ fn with_defaults(project: &Project) -> Project {
         }
     }
     p
+}
+
+/// IPAM subnets as compose prints them: `ipam: {config: [{subnet: ...}]}`.
+pub fn ipam<S: serde::Serializer>(subnets: &[String], s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Pool<'a> {
+        subnet: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Ipam<'a> {
+        config: Vec<Pool<'a>>,
+    }
+    Ipam {
+        config: subnets.iter().map(|subnet| Pool { subnet }).collect(),
+    }
+    .serialize(s)
 }
 
 /// A service mount as compose prints it, each kind's options in a section of their own.
@@ -92,6 +113,8 @@ struct BindOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     propagation: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    selinux: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     create_host_path: Option<bool>,
 }
 
@@ -113,12 +136,14 @@ struct TmpfsOptions {
 
 impl From<ServiceVolume> for ComposeMount {
     fn from(v: ServiceVolume) -> ComposeMount {
-        let bind = (v.bind_propagation.is_some() || v.bind_create_host_path.is_some()).then_some(
-            BindOptions {
-                propagation: v.bind_propagation,
-                create_host_path: v.bind_create_host_path,
-            },
-        );
+        let bind = (v.bind_propagation.is_some()
+            || v.bind_create_host_path.is_some()
+            || v.bind_selinux.is_some())
+        .then_some(BindOptions {
+            propagation: v.bind_propagation,
+            selinux: v.bind_selinux,
+            create_host_path: v.bind_create_host_path,
+        });
         let volume =
             (v.volume_nocopy.is_some() || v.volume_subpath.is_some()).then_some(VolumeOptions {
                 nocopy: v.volume_nocopy,
@@ -214,5 +239,24 @@ mod tests {
             yaml.starts_with("name: app\nservices:\n  db:\n    image: postgres\n"),
             "{yaml}"
         );
+    }
+
+    #[test]
+    fn durations_print_as_go_prints_them() {
+        use std::time::Duration;
+
+        use crate::compose::format_duration;
+        let cases = [
+            (Duration::from_secs(90), "1m30s"),
+            (Duration::from_secs(120), "2m0s"),
+            (Duration::from_secs(3600), "1h0m0s"),
+            (Duration::from_millis(1500), "1.5s"),
+            (Duration::from_millis(500), "500ms"),
+            (Duration::from_micros(100), "100µs"),
+            (Duration::ZERO, "0s"),
+        ];
+        for (d, want) in cases {
+            assert_eq!(format_duration(d), want);
+        }
     }
 }

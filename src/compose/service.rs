@@ -487,7 +487,7 @@ impl Ctx {
     fn command(&mut self, node: &Node, path: &str) -> Option<Vec<String>> {
         match &node.value {
             Value::Null => None,
-            Value::Scalar(s) => match shell_words::split(s) {
+            Value::Scalar(s) => match super::read::command_words(s) {
                 Ok(words) => Some(words),
                 Err(_) => {
                     self.error_hint(

@@ -19,6 +19,16 @@ fn is_path(source: &str) -> bool {
 }
 
 impl Ctx {
+    /// A bind source made absolute against `base`; one written absolute is kept as written,
+    /// as compose keeps it (`/etc/pihole/` stays so).
+    fn bind_source(&self, base: &Path, source: &str) -> String {
+        if source.starts_with('/') {
+            source.to_string()
+        } else {
+            self.absolute(base, source).display().to_string()
+        }
+    }
+
     /// Parses one short-syntax entry; `base` resolves relative bind sources.
     pub fn parse_volume_short(&self, spec: &str, base: &Path) -> Result<ServiceVolume, String> {
         let parts: Vec<&str> = spec.split(':').collect();
@@ -47,7 +57,7 @@ impl Ctx {
             Some("") => return Err(format!("invalid volume \"{spec}\": empty source")),
             Some(s) if is_path(s) => {
                 let mut v = ServiceVolume::new(VolumeKind::Bind, target.to_string());
-                v.source = Some(self.absolute(base, s).display().to_string());
+                v.source = Some(self.bind_source(base, s));
                 v.bind_create_host_path = Some(true);
                 v
             }
@@ -62,7 +72,9 @@ impl Ctx {
                 match opt {
                     "ro" => v.read_only = true,
                     "rw" => v.read_only = false,
-                    "z" | "Z" | "consistent" | "cached" | "delegated" => {}
+                    // compose keeps the label for named volumes too, under `bind:`.
+                    "z" | "Z" => v.bind_selinux = Some(opt.to_string()),
+                    "consistent" | "cached" | "delegated" => {}
                     "nocopy" => v.volume_nocopy = Some(true),
                     "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate" => {
                         v.bind_propagation = Some(opt.to_string())
@@ -168,7 +180,7 @@ impl Ctx {
                     };
                     v.source = Some(if kind == VolumeKind::Bind {
                         let base = self.base_dir(val.pos);
-                        self.absolute(&base, &s).display().to_string()
+                        self.bind_source(&base, &s)
                     } else {
                         s
                     });
@@ -180,6 +192,10 @@ impl Ctx {
                         match bk.name.as_str() {
                             "propagation" => v.bind_propagation = self.string(bv, &bp),
                             "create_host_path" => v.bind_create_host_path = self.bool(bv, &bp),
+                            "selinux" => {
+                                v.bind_selinux = self.string(bv, &bp);
+                                self.ignored("bind mount", "selinux");
+                            }
                             other => self.ignored("bind mount", other),
                         }
                     }

@@ -8,6 +8,7 @@ mod config;
 mod guarantees;
 mod layout;
 mod library;
+mod parity_config;
 mod parity_runtime;
 mod runtime_keys;
 mod signals;

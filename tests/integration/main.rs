@@ -10,6 +10,7 @@ mod layout;
 mod library;
 mod parity_config;
 mod parity_runtime;
+mod probes;
 mod runtime_keys;
 mod signals;
 mod support;

@@ -73,4 +73,5 @@ pub mod run;
 
 pub mod cli;
 
+pub use plan::ReadyCheck;
 pub use run::{EndpointError, RunError, Stack, StackBuilder};

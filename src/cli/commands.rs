@@ -166,6 +166,9 @@ async fn test(args: TestArgs) -> Result<i32, CliError> {
             return Ok(e.exit_code());
         }
     };
+    if args.timings {
+        eprint!("{}", timings_table(&outcome.record.timings));
+    }
     let v = &outcome.verdict;
     if v.passed {
         eprintln!("dockhand: PASS: {}", masker.mask_text(&v.reason));
@@ -256,6 +259,19 @@ async fn down(args: DownArgs) -> Result<i32, CliError> {
         );
     }
     Ok(exit::PASS)
+}
+
+/// Phases and their durations, one a line, aligned: what `--timings` prints.
+fn timings_table(timings: &[(String, Duration)]) -> String {
+    let width = timings.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
+    let mut out = String::from("dockhand: timings\n");
+    for (phase, took) in timings {
+        out.push_str(&format!(
+            "  {phase:<width$}  {:>8.3}s\n",
+            took.as_secs_f64()
+        ));
+    }
+    out
 }
 
 /// `-` then the 8 hex digits of a run id.
@@ -359,5 +375,22 @@ fn mask_config(project: &mut compose::Project, extra: &[String]) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn timings_print_as_an_aligned_table() {
+        let table = super::timings_table(&[
+            ("load".into(), Duration::from_millis(4)),
+            ("db.ready".into(), Duration::from_millis(1208)),
+        ]);
+        assert_eq!(
+            table,
+            "dockhand: timings\n  load         0.004s\n  db.ready     1.208s\n"
+        );
     }
 }

@@ -119,6 +119,10 @@ pub struct TestArgs {
     /// waits, touching nothing on the engine.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print how long each phase took (load, images, networks, each service's create, start
+    /// and ready, the test, teardown) as a table at the end.
+    #[arg(long)]
+    pub timings: bool,
     /// The test command; replaces the service's command. None: the service's own command.
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,

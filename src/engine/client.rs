@@ -93,9 +93,7 @@ impl Engine {
             Ok(info) => {
                 let config = info.config.unwrap_or_default();
                 let health = config.healthcheck.unwrap_or_default();
-                let test = health
-                    .test
-                    .filter(|t| !t.is_empty() && t[0] != "NONE");
+                let test = health.test.filter(|t| !t.is_empty() && t[0] != "NONE");
                 let mut exposed_tcp: Vec<u16> = config
                     .exposed_ports
                     .unwrap_or_default()

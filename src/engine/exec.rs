@@ -43,7 +43,9 @@ impl Engine {
                 },
             )
             .await
-            .map_err(EngineError::api(format!("running a command in container {id}")))?;
+            .map_err(EngineError::api(format!(
+                "running a command in container {id}"
+            )))?;
         let run = async {
             let started = self
                 .docker()
@@ -55,9 +57,14 @@ impl Engine {
                     }),
                 )
                 .await
-                .map_err(EngineError::api(format!("running a command in container {id}")))?;
+                .map_err(EngineError::api(format!(
+                    "running a command in container {id}"
+                )))?;
             let mut output = Vec::new();
-            if let StartExecResults::Attached { output: mut stream, .. } = started {
+            if let StartExecResults::Attached {
+                output: mut stream, ..
+            } = started
+            {
                 while let Some(Ok(chunk)) = stream.next().await {
                     let bytes = chunk.into_bytes();
                     let room = OUTPUT_LIMIT.saturating_sub(output.len());
@@ -79,7 +86,9 @@ impl Engine {
             .docker()
             .inspect_exec(&created.id)
             .await
-            .map_err(EngineError::api(format!("reading a command's exit code in container {id}")))?;
+            .map_err(EngineError::api(format!(
+                "reading a command's exit code in container {id}"
+            )))?;
         Ok(ExecOutcome {
             exit_code: inspected.exit_code,
             output: String::from_utf8_lossy(&output).into_owned(),

@@ -9,7 +9,8 @@ use super::naming::{container_name, image_reference};
 use super::spec::{
     BuildSpec, ContainerSpec, Device, Endpoint, FileCopy, Health, Healthcheck, ImagePlan,
     ImageSource, Isolation, LogConfig, Mount, MountKind, NetworkSpec, Networking, PortBinding,
-    PullPolicy, Resources, Restart, RestartName, ServicePlan, Ulimit, Until, VolumeSpec, Wait,
+    PullPolicy, ReadyCheck, Resources, Restart, RestartName, ServicePlan, Ulimit, Until,
+    VolumeSpec, Wait,
 };
 use crate::compose::graph::Graph;
 use crate::compose::{self, Condition, Project, Service, ServiceVolume, VolumeKind};
@@ -201,6 +202,23 @@ pub(super) fn plan_service(cx: &Context<'_>, s: &Service) -> ServicePlan {
         waits,
         container,
         extra_replicas,
+        ready: s.ready.as_ref().map(ready_check),
+    }
+}
+
+/// The file's readiness strategy in the plan's terms.
+pub(super) fn ready_check(r: &compose::extension::Ready) -> ReadyCheck {
+    use compose::extension::Ready;
+    match r {
+        Ready::None => ReadyCheck::Running,
+        Ready::Tcp(p) => ReadyCheck::Tcp(*p),
+        Ready::Http { port, path, status } => ReadyCheck::Http {
+            port: *port,
+            path: path.clone(),
+            status: *status,
+        },
+        Ready::Log(re) => ReadyCheck::Log(re.clone()),
+        Ready::Exec(cmd) => ReadyCheck::Exec(cmd.clone()),
     }
 }
 

@@ -381,6 +381,28 @@ pub struct ServicePlan {
     pub extra_replicas: Vec<ContainerSpec>,
     /// Services of the plan that must reach a condition first, in the file's order.
     pub waits: Vec<Wait>,
+    /// How dockhand decides the service is ready, when the file says (`x-dockhand.ready`);
+    /// `None`: its healthcheck, else a built-in probe, else running.
+    pub ready: Option<ReadyCheck>,
+}
+
+/// A readiness strategy the file (or the library) chose for a service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadyCheck {
+    /// Running is enough.
+    Running,
+    /// The container port accepts a TCP connection.
+    Tcp(u16),
+    /// A GET of `path` answers `status`, or any 2xx when `None`.
+    Http {
+        port: u16,
+        path: String,
+        status: Option<u16>,
+    },
+    /// A line of the container's output matches this regular expression.
+    Log(String),
+    /// This command exits 0 inside the container.
+    Exec(Vec<String>),
 }
 
 /// Everything a run creates.

@@ -1,10 +1,12 @@
-//! Readiness: when a started container counts as ready, how it fails, and the watch on
-//! dependencies while the test command runs.
+//! Readiness: which check decides that a started container is ready, the probes dockhand runs
+//! itself, waiting with them, and the watch on dependencies while the test command runs.
 
-mod health;
+mod choose;
 mod probe;
+mod wait;
 mod watch;
 
-pub use health::{LOG_TAIL_LINES, ReadyError, Target, wait_for};
+pub use choose::{health_check, own_check};
 pub use probe::{Probe, Protocol, recognise, try_once};
+pub use wait::{Check, LOG_TAIL_LINES, ReadyError, wait_ready};
 pub use watch::first_failure;

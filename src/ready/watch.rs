@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::health::{LOG_TAIL_LINES, ReadyError};
+use super::wait::{LOG_TAIL_LINES, ReadyError};
 use crate::engine::{ContainerState, Engine};
 
 /// How often the dependencies' state is read.

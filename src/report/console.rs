@@ -28,6 +28,8 @@ pub enum Event<'a> {
     },
     Ready {
         service: &'a str,
+        /// The check that passed: `healthcheck`, `postgres protocol`, `running`, ...
+        check: &'a str,
         elapsed: Duration,
     },
     Failed {
@@ -191,9 +193,14 @@ impl Reporter for Console {
                     self.status(service, "started, waiting until ready");
                 }
             }
-            Event::Ready { service, elapsed } => {
-                self.status(service, &format!("ready in {:.1}s", elapsed.as_secs_f64()))
-            }
+            Event::Ready {
+                service,
+                check,
+                elapsed,
+            } => self.status(
+                service,
+                &format!("ready ({check}) in {:.1}s", elapsed.as_secs_f64()),
+            ),
             Event::Failed { service, reason } => self.status(service, &format!("failed: {reason}")),
             Event::TestStarted { service, container } => self.line(&format!(
                 "{service}: running the test command in {container}"

@@ -80,6 +80,7 @@ const TIMESTAMP: &[BorrowedFormatItem<'_>] =
 ///         service: "postgres".into(),
 ///         duration: Duration::from_secs(3),
 ///         outcome: SetupOutcome::Ok,
+///         note: Some("ready (postgres protocol) in 1.3s".into()),
 ///     }],
 ///     test: TestStep::Ran(TestCase {
 ///         command: "make test".into(),
@@ -244,7 +245,15 @@ fn write_setup_case<W: io::Write>(
         attribute("time", &time),
     ]);
     match &case.outcome {
-        SetupOutcome::Ok => element.write_empty()?,
+        SetupOutcome::Ok => match &case.note {
+            Some(note) => element.write_inner_content(|writer| {
+                writer
+                    .create_element("system-out")
+                    .write_text_content(text(note))?;
+                Ok(())
+            })?,
+            None => element.write_empty()?,
+        },
         SetupOutcome::Error { message, detail } => element.write_inner_content(|writer| {
             let detail = output_text(detail.as_bytes(), None, None);
             writer

@@ -316,6 +316,7 @@ mod tests {
                     message: "auth hunter22 refused".to_owned(),
                     detail: "log: hunter22".to_owned(),
                 },
+                note: None,
             }],
             test: TestStep::Ran(TestCase {
                 command: "test --password hunter22".to_owned(),

@@ -14,5 +14,7 @@ pub use errors::ReportError;
 pub use junit::{render_junit, write_junit_atomic};
 pub use mask::{DEFAULT_SECRET_NAMES, MASK, MIN_FREE_TEXT_LEN, Masker};
 pub use model::{RunReport, SetupCase, SetupOutcome, TestCase, TestStep};
-pub use record::{PartialOutput, RunRecord, SetupRecord, SetupResult, TestRecord, mark_failed};
+pub use record::{
+    PartialOutput, RunRecord, SetupRecord, SetupResult, TestRecord, human, mark_failed,
+};
 pub use tail::{OutputTail, SYSTEM_OUT_LIMIT};

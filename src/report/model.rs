@@ -39,6 +39,8 @@ pub struct SetupCase {
     pub duration: Duration,
     /// Whether it came up.
     pub outcome: SetupOutcome,
+    /// How it came up (the readiness check, the time of each phase), shown as its output.
+    pub note: Option<String>,
 }
 
 /// How starting a dependency service ended.

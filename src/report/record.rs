@@ -17,6 +17,43 @@ pub struct SetupRecord {
     /// From the create call to ready.
     pub duration: Duration,
     pub result: SetupResult,
+    /// The check that made it ready (`healthcheck`, `postgres protocol`, `tcp 8080`, ...).
+    pub check: Option<String>,
+    /// How long each phase took: create, start, ready.
+    pub phases: Vec<(&'static str, Duration)>,
+}
+
+impl SetupRecord {
+    /// A record with no check and no phases yet.
+    pub fn new(service: &str, duration: Duration, result: SetupResult) -> SetupRecord {
+        SetupRecord {
+            service: service.to_string(),
+            duration,
+            result,
+            check: None,
+            phases: Vec::new(),
+        }
+    }
+
+    /// `ready (postgres protocol) in 1.3s: create 12ms, start 80ms, ready 1.2s`.
+    pub fn note(&self) -> Option<String> {
+        let check = self.check.as_deref()?;
+        let mut note = format!("ready ({check}) in {}", human(self.duration));
+        for (i, (phase, d)) in self.phases.iter().enumerate() {
+            note.push_str(if i == 0 { ": " } else { ", " });
+            note.push_str(&format!("{phase} {}", human(*d)));
+        }
+        Some(note)
+    }
+}
+
+/// A duration as people read it: `12ms`, `1.3s`.
+pub fn human(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +124,8 @@ pub struct RunRecord {
     /// Why the run ended before a verdict, if it did.
     pub error: Option<String>,
     pub artifacts: PathBuf,
+    /// How long each phase of the run took, in the order they ran.
+    pub timings: Vec<(String, Duration)>,
 }
 
 impl RunRecord {
@@ -137,6 +176,7 @@ impl RunRecord {
                         detail: String::new(),
                     },
                 },
+                note: s.note(),
             })
             .collect();
         let test = match &self.test {
@@ -155,20 +195,26 @@ impl RunRecord {
                     .unwrap_or_else(|| "the test command did not run".into()),
             },
         };
-        let mut report = RunReport {
-            project: self.project.clone(),
-            started: self.started_at.unwrap_or_else(SystemTime::now),
-            duration: self.duration,
-            image: Some(self.image.clone()),
-            tag: self.tag.clone(),
-            properties: vec![
-                ("service".into(), self.service.clone()),
-                ("run_project".into(), self.run_project.clone()),
-                ("artifacts".into(), self.artifacts.display().to_string()),
-            ],
-            setup,
-            test,
-        };
+        let mut report =
+            RunReport {
+                project: self.project.clone(),
+                started: self.started_at.unwrap_or_else(SystemTime::now),
+                duration: self.duration,
+                image: Some(self.image.clone()),
+                tag: self.tag.clone(),
+                properties: [
+                    ("service".into(), self.service.clone()),
+                    ("run_project".into(), self.run_project.clone()),
+                    ("artifacts".into(), self.artifacts.display().to_string()),
+                ]
+                .into_iter()
+                .chain(self.timings.iter().map(|(phase, d)| {
+                    (format!("timing.{phase}"), format!("{:.3}", d.as_secs_f64()))
+                }))
+                .collect(),
+                setup,
+                test,
+            };
         masker.mask_report(&mut report);
         report
     }
@@ -189,17 +235,21 @@ mod tests {
             command: vec!["/test.sh".into(), "a b".into()],
             setup: vec![
                 SetupRecord {
-                    service: "db".into(),
-                    duration: Duration::from_millis(300),
-                    result: SetupResult::Ready,
+                    check: Some("postgres protocol".into()),
+                    phases: vec![
+                        ("create", Duration::from_millis(12)),
+                        ("start", Duration::from_millis(80)),
+                        ("ready", Duration::from_millis(1208)),
+                    ],
+                    ..SetupRecord::new("db", Duration::from_millis(1300), SetupResult::Ready)
                 },
-                SetupRecord {
-                    service: "cache".into(),
-                    duration: Duration::ZERO,
-                    result: SetupResult::NotStarted {
+                SetupRecord::new(
+                    "cache",
+                    Duration::ZERO,
+                    SetupResult::NotStarted {
                         reason: "interrupted by SIGINT".into(),
                     },
-                },
+                ),
             ],
             environment: vec![("API_TOKEN".into(), "hunter2-secret".into())],
             ..Default::default()
@@ -214,6 +264,11 @@ mod tests {
         masker.add_env(r.environment.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let report = r.report(&masker);
         assert!(matches!(report.setup[0].outcome, SetupOutcome::Ok));
+        assert_eq!(
+            report.setup[0].note.as_deref(),
+            Some("ready (postgres protocol) in 1.3s: create 12ms, start 80ms, ready 1.2s")
+        );
+        assert_eq!(report.setup[1].note, None);
         match &report.setup[1].outcome {
             SetupOutcome::Error { message, .. } => {
                 assert_eq!(message, "not started: interrupted by SIGINT")
@@ -227,6 +282,26 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn timings_become_properties() {
+        let mut r = record();
+        r.timings = vec![
+            ("load".into(), Duration::from_millis(4)),
+            ("db.ready".into(), Duration::from_millis(1208)),
+        ];
+        let report = r.report(&Masker::new(Vec::<String>::new()));
+        assert!(
+            report
+                .properties
+                .contains(&("timing.load".into(), "0.004".into()))
+        );
+        assert!(
+            report
+                .properties
+                .contains(&("timing.db.ready".into(), "1.208".into()))
+        );
     }
 
     #[test]

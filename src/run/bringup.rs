@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use super::error::RunError;
 use crate::engine::{Engine, EngineError, ImageFacts};
 use crate::plan::{ImageSource, PullPolicy, ServicePlan, StackPlan, Until};
-use crate::ready::{ReadyError, Target, wait_for};
+use crate::ready::{Check, ReadyError, health_check, own_check, wait_ready};
 use crate::report::{Event, Reporter, SetupRecord, SetupResult, mark_failed};
 use crate::signal::Stop;
 
@@ -135,13 +135,15 @@ pub async fn create_resources(engine: &Engine, plan: &StackPlan) -> Result<(), R
 enum Phase {
     Pending,
     Started(String),
-    Ready(String),
+    /// Ready; `true` when its readiness was its healthcheck passing.
+    Ready(String, bool),
     Failed,
 }
 
 /// What a dependency's start shares with the services that wait for it.
 struct Shared<'a> {
     engine: &'a Engine,
+    plan: &'a StackPlan,
     images: &'a Images,
     receivers: HashMap<String, watch::Receiver<Phase>>,
     ready_timeout: Duration,
@@ -170,6 +172,7 @@ pub async fn start_services(
     }
     let shared = Shared {
         engine,
+        plan,
         images,
         receivers,
         ready_timeout,
@@ -193,7 +196,7 @@ pub async fn start_services(
         async move {
             let result = start_one(shared, &plan.services[name], tx).await;
             let _ = tx.send_if_modified(|p| {
-                if matches!(p, Phase::Ready(_)) {
+                if matches!(p, Phase::Ready(..)) {
                     false
                 } else {
                     *p = Phase::Failed;
@@ -220,7 +223,7 @@ pub async fn start_services(
 
     let mut started = Started::default();
     for name in services {
-        if let Phase::Ready(id) | Phase::Started(id) = &*shared.receivers[name].borrow() {
+        if let Phase::Ready(id, _) | Phase::Started(id) = &*shared.receivers[name].borrow() {
             started.containers.insert(name.clone(), id.clone());
         }
     }
@@ -236,10 +239,24 @@ pub async fn start_services(
 type Failure = (SetupRecord, Option<RunError>);
 
 fn record(service: &str, duration: Duration, result: SetupResult) -> SetupRecord {
-    SetupRecord {
-        service: service.to_string(),
-        duration,
-        result,
+    SetupRecord::new(service, duration, result)
+}
+
+/// What a `depends_on` condition waits for beyond the dependency's start, given the
+/// dependency's plan and image; an error when it asks for health the dependency cannot have.
+fn condition_check(
+    until: Until,
+    dep: &ServicePlan,
+    image: Option<&ImageFacts>,
+) -> Result<Option<Check>, ReadyError> {
+    match until {
+        Until::Started => Ok(None),
+        Until::CompletedSuccessfully => Ok(Some(Check::Completed)),
+        Until::Healthy => health_check(dep, image.unwrap_or(&ImageFacts::default()))
+            .map(Some)
+            .ok_or_else(|| ReadyError::NoHealthcheck {
+                service: dep.name.clone(),
+            }),
     }
 }
 
@@ -263,19 +280,28 @@ async fn start_one(
         let mut rx = rx.clone();
         let wanted = |p: &Phase| match wait.until {
             Until::Started => !matches!(p, Phase::Pending),
-            _ => matches!(p, Phase::Ready(_) | Phase::Failed),
+            _ => matches!(p, Phase::Ready(..) | Phase::Failed),
         };
         let phase = tokio::select! {
             r = rx.wait_for(wanted) => r.map(|p| p.clone()).unwrap_or(Phase::Failed),
             _ = stop.token().cancelled() => return Err(not_started(stop.reason())),
         };
-        let id = match phase {
-            Phase::Started(id) | Phase::Ready(id) => id,
+        let (id, healthy) = match phase {
+            Phase::Started(id) => (id, false),
+            Phase::Ready(id, healthy) => (id, healthy),
             _ => return Err(not_started(format!("dependency {} failed", wait.service))),
         };
-        if let Some(target) = condition_target(wait.until) {
+        if wait.until == Until::Healthy && healthy {
+            continue;
+        }
+        let dep = &cx.plan.services[&wait.service];
+        let check = match condition_check(wait.until, dep, cx.images.get(&wait.service)) {
+            Ok(check) => check,
+            Err(e) => return Err(not_started_because(name, &wait.service, e)),
+        };
+        if let Some(check) = check {
             let waited = tokio::select! {
-                r = wait_for(cx.engine, &wait.service, &id, target, cx.ready_timeout) => r,
+                r = wait_ready(cx.engine, &wait.service, &id, &check, cx.ready_timeout) => r,
                 _ = stop.token().cancelled() => return Err(not_started(stop.reason())),
             };
             if let Err(e) = waited {
@@ -306,6 +332,7 @@ async fn start_one(
         .create(&sp.container)
         .await
         .map_err(|e| failed(e.into(), String::new()))?;
+    let created = t0.elapsed();
     cx.engine
         .start(&id)
         .await
@@ -324,74 +351,78 @@ async fn start_one(
             .map_err(|e| failed(e.into(), String::new()))?;
         replicas.push(rid);
     }
+    let started = t0.elapsed();
     let _ = tx.send(Phase::Started(id.clone()));
     cx.reporter.event(Event::Started { service: name });
 
-    // Its own readiness: healthy when it has a healthcheck, else running (or done, exit 0).
-    let image_has_one = cx.images.get(name).is_some_and(|f| f.has_healthcheck);
-    let has_healthcheck = sp.container.health.is_active(image_has_one);
-    let target = if has_healthcheck {
-        Target::Healthy
-    } else {
-        Target::Running
-    };
+    // Its own readiness: the file's strategy, its healthcheck run at once, a built-in probe,
+    // or running (a service that ran to completion with exit 0 is fine too, unless it has a
+    // healthcheck to pass).
+    let check = own_check(sp, cx.images.get(name).unwrap_or(&ImageFacts::default()));
+    let is_health = matches!(check, Check::Health { .. });
     for each in std::iter::once(&id).chain(&replicas) {
         let waited = tokio::select! {
-            r = wait_for(cx.engine, name, each, target, cx.ready_timeout) => r,
+            r = wait_ready(cx.engine, name, each, &check, cx.ready_timeout) => r,
             _ = stop.token().cancelled() => return Err(not_started(stop.reason())),
         };
         match waited {
             Ok(()) => {}
-            Err(ReadyError::Exited { code: 0, .. }) if !has_healthcheck => {}
+            Err(ReadyError::Exited { code: 0, .. }) if !is_health => {}
             Err(e) => {
                 let tail = e.log_tail().unwrap_or_default().to_string();
                 return Err(failed(e.into(), tail));
             }
         }
     }
-    let _ = tx.send(Phase::Ready(id));
+    let _ = tx.send(Phase::Ready(id, is_health));
     let elapsed = t0.elapsed();
+    let check_name = check.name();
     cx.reporter.event(Event::Ready {
         service: name,
+        check: &check_name,
         elapsed,
     });
-    Ok(record(name, elapsed, SetupResult::Ready))
-}
-
-/// What a wait needs beyond the dependency's start.
-fn condition_target(until: Until) -> Option<Target> {
-    match until {
-        Until::Started => None,
-        Until::Healthy => Some(Target::Healthy),
-        Until::CompletedSuccessfully => Some(Target::Completed),
-    }
+    Ok(SetupRecord {
+        check: Some(check_name),
+        phases: vec![
+            ("create", created),
+            ("start", started - created),
+            ("ready", elapsed - started),
+        ],
+        ..record(name, elapsed, SetupResult::Ready)
+    })
 }
 
 /// Waits until every wait of `sp` holds, for a service that is not started by
 /// [`start_services`] (the service whose image runs the test command). A dependency failing
 /// its condition marks its set-up record failed.
+#[allow(clippy::too_many_arguments)]
 pub async fn await_waits(
     engine: &Engine,
+    plan: &StackPlan,
+    images: &Images,
     sp: &ServicePlan,
     started: &mut Started,
     ready_timeout: Duration,
     stop: &Stop,
 ) -> Result<(), RunError> {
-    for wait in &sp.waits {
-        let (Some(target), Some(id)) = (
-            condition_target(wait.until),
-            started.containers.get(&wait.service),
-        ) else {
+    for w in &sp.waits {
+        let Some(id) = started.containers.get(&w.service) else {
             continue;
         };
-        let waited = tokio::select! {
-            r = wait_for(engine, &wait.service, id, target, ready_timeout) => r,
-            _ = stop.token().cancelled() => return Err(RunError::stopped(stop)),
+        let dep = &plan.services[&w.service];
+        let waited = match condition_check(w.until, dep, images.get(&w.service)) {
+            Ok(None) => continue,
+            Ok(Some(check)) => tokio::select! {
+                r = wait_ready(engine, &w.service, id, &check, ready_timeout) => r,
+                _ = stop.token().cancelled() => return Err(RunError::stopped(stop)),
+            },
+            Err(e) => Err(e),
         };
         if let Err(e) = waited {
             mark_failed(
                 &mut started.setup,
-                &wait.service,
+                &w.service,
                 e.to_string(),
                 e.log_tail().unwrap_or_default(),
             );

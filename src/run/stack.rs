@@ -3,16 +3,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
 
-use super::bringup::{Started, create_resources, prepare_images, start_services};
+use super::bringup::{Images, Started, create_resources, prepare_images, start_services};
 use super::error::{EndpointError, RunError};
 use crate::cleanup::{Removed, stop_run, sweep, teardown_run};
 use crate::compose::{self, LoadOptions, Project};
 use crate::engine::Engine;
-use crate::plan::{PlanOptions, RunIdentity, StackPlan, with_dependencies};
+use crate::plan::{PlanOptions, ReadyCheck, RunIdentity, StackPlan, with_dependencies};
 use crate::report::{Event, Reporter, SetupRecord, Silent};
 use crate::signal::Stop;
 
@@ -78,6 +78,7 @@ pub struct StackBuilder {
     ready_timeout: Duration,
     tag: Option<String>,
     keep: bool,
+    ready: Vec<(String, ReadyCheck)>,
 }
 
 impl Default for StackBuilder {
@@ -88,6 +89,7 @@ impl Default for StackBuilder {
             ready_timeout: Duration::from_secs(120),
             tag: None,
             keep: std::env::var(KEEP_ENV).is_ok_and(|v| !v.is_empty() && v != "0"),
+            ready: Vec::new(),
         }
     }
 }
@@ -136,6 +138,24 @@ impl StackBuilder {
         self
     }
 
+    /// Decides `service`'s readiness by `check`, over its `x-dockhand` strategy, healthcheck
+    /// and built-in probe (repeatable, one per service).
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+    /// use dockhand::{ReadyCheck, Stack};
+    /// let stack = Stack::builder()
+    ///     .file("compose/redis.yml")
+    ///     .ready("cache", ReadyCheck::Exec(vec!["redis-cli".into(), "ping".into()]))
+    ///     .up()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn ready(mut self, service: impl Into<String>, check: ReadyCheck) -> Self {
+        self.ready.push((service.into(), check));
+        self
+    }
+
     /// Leaves the stack up when the [`Stack`] is dropped (also set by `DOCKHAND_KEEP=1`).
     pub fn keep(mut self, keep: bool) -> Self {
         self.keep = keep;
@@ -148,7 +168,7 @@ impl StackBuilder {
         let (project, services) = load_project(&self.load, &self.services)?;
         let mut run = RunIdentity::new();
         run.keep = self.keep;
-        Ok(StackPlan::new(
+        let mut plan = StackPlan::new(
             &project,
             run,
             &PlanOptions {
@@ -157,7 +177,19 @@ impl StackBuilder {
                 publish_all: true,
                 tag: self.tag.clone(),
             },
-        ))
+        );
+        for (service, check) in &self.ready {
+            let Some(sp) = plan.services.get_mut(service) else {
+                let known: Vec<&str> = plan.services.keys().map(String::as_str).collect();
+                return Err(RunError::NoSuchService {
+                    service: service.clone(),
+                    files: "the stack".into(),
+                    known: known.join(", "),
+                });
+            };
+            sp.ready = Some(check.clone());
+        }
+        Ok(plan)
     }
 
     /// Loads the compose files, builds what needs building, starts every selected service in
@@ -207,6 +239,10 @@ pub struct Stack {
     containers: IndexMap<String, String>,
     /// How each service's set-up went.
     setup: Vec<SetupRecord>,
+    /// What each service's image holds.
+    images: Images,
+    /// How long each phase took (see [`Stack::timings`]).
+    timings: Vec<(String, Duration)>,
     /// (service, "port/proto") -> host port.
     ports: HashMap<(String, String), u16>,
     /// Torn down already, or left up on purpose: `Drop` has nothing to do.
@@ -225,6 +261,8 @@ impl Stack {
             plan,
             containers: IndexMap::new(),
             setup: Vec::new(),
+            images: Images::new(),
+            timings: Default::default(),
             ports: HashMap::new(),
             done: false,
         }
@@ -329,15 +367,29 @@ impl Stack {
     ) -> Result<(), RunError> {
         let engine = &self.engine;
         let plan = &self.plan;
-        let mut images = prepare_images(engine, plan, start, reporter, stop).await?;
-        create_resources(engine, plan).await?;
+        let t0 = Instant::now();
+        // Image checks and network creation do not depend on each other.
+        let ((mut images, images_took), created_took) = tokio::try_join!(
+            async {
+                let images = prepare_images(engine, plan, start, reporter, stop).await?;
+                Ok::<_, RunError>((images, t0.elapsed()))
+            },
+            async {
+                create_resources(engine, plan).await?;
+                Ok::<_, RunError>(t0.elapsed())
+            },
+        )?;
+        self.timings.push(("images".into(), images_took));
+        self.timings
+            .push(("networks and volumes".into(), created_took));
         let bring_up = stop.child();
+        let build_started = Instant::now();
         let build = async {
             let built = prepare_images(engine, plan, also_build, reporter, stop).await;
             if built.is_err() {
                 bring_up.cancel();
             }
-            built
+            (built, build_started.elapsed())
         };
         let up = start_services(
             engine,
@@ -348,12 +400,33 @@ impl Stack {
             reporter,
             &bring_up,
         );
-        let (built, (Started { containers, setup }, result)) = tokio::join!(build, up);
+        let ((built, build_took), (Started { containers, setup }, result)) =
+            tokio::join!(build, up);
+        {
+            let timings = &mut self.timings;
+            for s in also_build {
+                timings.push((format!("{s}.image"), build_took));
+            }
+            for rec in &setup {
+                for (phase, took) in &rec.phases {
+                    timings.push((format!("{}.{phase}", rec.service), *took));
+                }
+            }
+            timings.push(("up".into(), t0.elapsed()));
+        }
         self.containers = containers;
         self.setup = setup;
         images.extend(built?);
+        self.images = images;
         result?;
         self.read_ports().await
+    }
+
+    /// How long each phase of the bring-up took, in the order they ended: `images`,
+    /// `networks and volumes`, then `SERVICE.create`, `SERVICE.start` and `SERVICE.ready` for
+    /// each service, and `up` for the whole.
+    pub fn timings(&self) -> Vec<(String, Duration)> {
+        self.timings.clone()
     }
 
     /// Waits for the waits of `service`, which this stack does not start itself (it runs as a
@@ -371,8 +444,16 @@ impl Stack {
             containers: self.containers.clone(),
             setup: std::mem::take(&mut self.setup),
         };
-        let result =
-            super::bringup::await_waits(&self.engine, sp, &mut started, ready_timeout, stop).await;
+        let result = super::bringup::await_waits(
+            &self.engine,
+            &self.plan,
+            &self.images,
+            sp,
+            &mut started,
+            ready_timeout,
+            stop,
+        )
+        .await;
         self.setup = started.setup;
         result
     }

@@ -135,7 +135,9 @@ pub async fn run_test(
 ) -> Result<TestOutcome, RunError> {
     let mut run = RunIdentity::new();
     run.keep = settings.keep;
+    let loading = Instant::now();
     let plan = settings.plan(run)?;
+    let load_took = loading.elapsed();
     let app = &plan.services[&settings.service];
     if !app.image.tag_is_explicit && matches!(app.image.source, crate::plan::ImageSource::Pull(_)) {
         reporter.event(Event::Warning {
@@ -205,6 +207,11 @@ pub async fn run_test(
     };
     let finished = Instant::now();
     record.duration = finished.duration_since(t0);
+    record.timings.push(("load".into(), load_took));
+    record.timings.extend(stack.timings());
+    if let Some(t) = &record.test {
+        record.timings.push(("test".into(), t.duration));
+    }
 
     // A graceful stop (if asked for) so the logs include each shutdown, then the logs (the
     // containers are about to go), then the stack. Nothing here may skip the teardown.
@@ -216,7 +223,9 @@ pub async fn run_test(
             message: &format!("could not stop the stack gracefully, killing it: {e}"),
         });
     }
+    let saving = Instant::now();
     stack.save_logs(&artifacts).await;
+    record.timings.push(("logs".into(), saving.elapsed()));
     let project = stack.project().to_string();
     if settings.keep {
         if let Some(r) = reaper {
@@ -230,7 +239,9 @@ pub async fn run_test(
         });
     } else {
         reporter.event(Event::TearingDown { project: &project });
+        let tearing = Instant::now();
         stack.down().await?;
+        record.timings.push(("teardown".into(), tearing.elapsed()));
         drop(reaper);
     }
 

@@ -117,3 +117,49 @@ async fn up_ps_down_from_the_command_line() {
     );
     assert_clean(&project).await;
 }
+
+#[tokio::test]
+async fn a_readiness_check_from_the_builder_decides_and_timings_say_so() {
+    require_fixtures().await;
+    let project = unique("lib-ready");
+    let stack = Stack::builder()
+        .file("compose/redis.yml")
+        .project_name(&project)
+        .ready(
+            "cache",
+            dockhand::ReadyCheck::Exec(vec!["redis-cli".into(), "ping".into()]),
+        )
+        .up()
+        .await
+        .unwrap();
+    assert_eq!(
+        redis(&stack.endpoint("cache", 6379).unwrap(), "PING"),
+        "+PONG"
+    );
+    let phases: Vec<String> = stack.timings().into_iter().map(|(p, _)| p).collect();
+    for phase in [
+        "images",
+        "networks and volumes",
+        "cache.create",
+        "cache.start",
+        "cache.ready",
+        "up",
+    ] {
+        assert!(
+            phases.iter().any(|p| p == phase),
+            "{phase} not in {phases:?}"
+        );
+    }
+    let unknown = Stack::builder()
+        .file("compose/redis.yml")
+        .project_name(&project)
+        .ready("db", dockhand::ReadyCheck::Tcp(5432))
+        .plan()
+        .unwrap_err();
+    assert!(
+        unknown.to_string().contains("no service named db"),
+        "{unknown}"
+    );
+    stack.down().await.unwrap();
+    assert_clean(&project).await;
+}

@@ -11,6 +11,7 @@ mod library;
 mod parity_config;
 mod parity_runtime;
 mod probes;
+mod readiness;
 mod runtime_keys;
 mod signals;
 mod support;

@@ -223,3 +223,59 @@ impl Running {
         (code, self.seen)
     }
 }
+
+/// What a `dockhand test` run gave.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub junit: String,
+    pub project: String,
+}
+
+/// Runs `dockhand test` on `file` with `extra` arguments and `command` after `--`, writing
+/// JUnit to a temp file, then checks nothing of the run is left.
+pub async fn run_test(name: &str, file: &str, extra: &[&str], command: &[&str]) -> Run {
+    require_fixtures().await;
+    let project = unique(name);
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    let junit_arg = junit.to_string_lossy().into_owned();
+    let artifacts = dir.path().join("artifacts");
+    let artifacts_arg = artifacts.to_string_lossy().into_owned();
+    let mut args = vec![
+        "test",
+        "-f",
+        file,
+        "-p",
+        &project,
+        "--service",
+        "app",
+        "--junit",
+        &junit_arg,
+        "--artifacts",
+        &artifacts_arg,
+    ];
+    args.extend_from_slice(extra);
+    if !command.is_empty() {
+        args.push("--");
+        args.extend_from_slice(command);
+    }
+    let out = dockhand(&args);
+    assert_clean(&project).await;
+    let junit_text = std::fs::read_to_string(&junit).unwrap_or_default();
+    if !junit_text.is_empty() {
+        assert_valid_junit(&junit);
+    }
+    Run {
+        code: out.status.code(),
+        stdout: stdout(&out),
+        stderr: stderr(&out),
+        junit: junit_text,
+        project,
+    }
+}
+
+pub fn sh(script: &str) -> Vec<&str> {
+    vec!["sh", "-c", script]
+}

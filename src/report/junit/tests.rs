@@ -84,6 +84,7 @@ fn ok(service: &str) -> SetupCase {
         service: service.to_owned(),
         duration: Duration::from_millis(2_500),
         outcome: SetupOutcome::Ok,
+        note: None,
     }
 }
 
@@ -208,6 +209,7 @@ fn dependency_failed_to_start() {
                     detail: "last log lines:\nFATAL:  data directory has wrong ownership\n"
                         .to_owned(),
                 },
+                note: None,
             },
         ],
         TestStep::NotRun {
@@ -281,6 +283,7 @@ fn every_byte_value_gives_a_valid_document() {
                 message: all_chars.clone(),
                 detail: all_chars.clone(),
             },
+            note: Some(all_chars.clone()),
         }],
         ran(1, &bytes),
     );

@@ -195,6 +195,11 @@ pub struct Service {
     pub runtime: Option<String>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub storage_opt: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blkio_config: Option<BlkioConfig>,
+    /// Commands run in the container right after it starts, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub post_start: Vec<ServiceHook>,
     /// How dockhand decides the service is ready, from its `x-dockhand` field (which
     /// `extensions` keeps as written).
     #[serde(skip)]
@@ -263,6 +268,58 @@ pub struct Logging {
     pub driver: Option<String>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub options: IndexMap<String, String>,
+}
+
+/// `blkio_config:`: block I/O weights and rate limits, per device where a path is given.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BlkioConfig {
+    /// 0 is unset (compose leaves it out).
+    #[serde(skip_serializing_if = "is_zero_u16")]
+    pub weight: u16,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub weight_device: Vec<BlkioWeight>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_read_bps: Vec<BlkioRate>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_read_iops: Vec<BlkioRate>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_write_bps: Vec<BlkioRate>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_write_iops: Vec<BlkioRate>,
+}
+
+fn is_zero_u16(n: &u16) -> bool {
+    *n == 0
+}
+
+/// A block device's relative weight. Serialized in `render.rs` (compose's JSON spells the keys
+/// as Go does).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BlkioWeight {
+    pub path: String,
+    pub weight: u16,
+}
+
+/// A block device's rate limit: bytes or operations per second. Serialized in `render.rs`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BlkioRate {
+    pub path: String,
+    pub rate: u64,
+}
+
+/// A lifecycle hook: a command run in the service's container (`post_start`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ServiceHook {
+    pub command: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub privileged: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_dir: Option<String>,
+    /// `None` value: a bare key whose variable is not set anywhere (left out).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub environment: IndexMap<String, Option<String>>,
 }
 
 /// A host device made available in the container.

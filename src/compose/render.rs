@@ -1,8 +1,17 @@
 //! The resolved project printed the way `docker compose config` prints it.
 
-use serde::Serialize;
+use std::cell::Cell;
 
-use super::model::{Project, ServiceVolume, VolumeKind};
+use serde::Serialize;
+use serde::ser::SerializeStruct;
+
+use super::model::{BlkioRate, BlkioWeight, Project, ServiceVolume, VolumeKind};
+
+thread_local! {
+    /// Set while JSON is rendered: compose-go's block I/O types carry YAML tags but no JSON
+    /// tags, so its JSON spells their keys as the Go fields are named (`Path`, `Rate`).
+    static GO_FIELD_NAMES: Cell<bool> = const { Cell::new(false) };
+}
 
 /// Output format of [`render_config`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,9 +37,12 @@ pub fn render_config(project: &Project, format: ConfigFormat) -> String {
             let options = serde_saphyr::ser_options! { folded_wrap_chars: usize::MAX };
             serde_saphyr::to_string_with_options(project, options).map_err(|e| e.to_string())
         }
-        ConfigFormat::Json => serde_json::to_string_pretty(project)
-            .map(|s| s + "\n")
-            .map_err(|e| e.to_string()),
+        ConfigFormat::Json => {
+            GO_FIELD_NAMES.set(true);
+            let json = serde_json::to_string_pretty(project);
+            GO_FIELD_NAMES.set(false);
+            json.map(|s| s + "\n").map_err(|e| e.to_string())
+        }
     };
     match rendered {
         // `$` appears only inside keys and values in both formats, never in their syntax.
@@ -88,6 +100,36 @@ pub fn ipam<S: serde::Serializer>(subnets: &[String], s: S) -> Result<S::Ok, S::
         config: subnets.iter().map(|subnet| Pool { subnet }).collect(),
     }
     .serialize(s)
+}
+
+/// `path` and the value's key, spelt as compose prints them in the format being rendered.
+fn blkio_keys(value: &'static str, go: &'static str) -> (&'static str, &'static str) {
+    if GO_FIELD_NAMES.get() {
+        ("Path", go)
+    } else {
+        ("path", value)
+    }
+}
+
+impl Serialize for BlkioWeight {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (path, weight) = blkio_keys("weight", "Weight");
+        let mut st = s.serialize_struct("BlkioWeight", 2)?;
+        st.serialize_field(path, &self.path)?;
+        st.serialize_field(weight, &self.weight)?;
+        st.end()
+    }
+}
+
+/// The rate as a string of digits, as compose prints a byte size.
+impl Serialize for BlkioRate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (path, rate) = blkio_keys("rate", "Rate");
+        let mut st = s.serialize_struct("BlkioRate", 2)?;
+        st.serialize_field(path, &self.path)?;
+        st.serialize_field(rate, &self.rate.to_string())?;
+        st.end()
+    }
 }
 
 /// A service mount as compose prints it, each kind's options in a section of their own.

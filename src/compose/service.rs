@@ -4,8 +4,9 @@ use indexmap::IndexMap;
 
 use super::context::{Ctx, index, join};
 use super::model::{
-    Build, Condition, DependsOn, Deploy, DeployResources, Device, Healthcheck, Logging,
-    ResourceLimits, Service, ServiceFileRef, ServiceNetwork, Ulimit,
+    BlkioConfig, BlkioRate, BlkioWeight, Build, Condition, DependsOn, Deploy, DeployResources,
+    Device, Healthcheck, Logging, ResourceLimits, Service, ServiceFileRef, ServiceHook,
+    ServiceNetwork, Ulimit,
 };
 use super::yaml::{Node, Value};
 
@@ -15,7 +16,6 @@ use super::yaml::{Node, Value};
 pub const IGNORED_SERVICE_KEYS: &[&str] = &[
     "annotations",
     "attach",
-    "blkio_config",
     "cpu_count",
     "cpu_percent",
     "credential_spec",
@@ -23,9 +23,7 @@ pub const IGNORED_SERVICE_KEYS: &[&str] = &[
     "external_links",
     "gpus",
     "isolation",
-    "label_file",
     "models",
-    "post_start",
     "pre_stop",
     "pull_refresh_after",
     "provider",
@@ -95,7 +93,19 @@ impl Ctx {
                 "networks" => s.networks = self.service_networks(v, &p),
                 "network_mode" => s.network_mode = self.string(v, &p),
                 "links" => s.links = self.list(v, &p),
-                "labels" => s.labels = self.labels(v, &p),
+                "labels" => {
+                    // Over the labels of `label_file`, whatever the order in the file.
+                    let mut labels = match node.get("label_file") {
+                        Some(files) => self.label_files(files, &join(&path, "label_file")),
+                        None => IndexMap::new(),
+                    };
+                    labels.extend(self.labels(v, &p));
+                    s.labels = labels;
+                }
+                "label_file" if node.get("labels").is_none() => {
+                    s.labels = self.label_files(v, &p);
+                }
+                "label_file" => {}
                 "container_name" => s.container_name = self.string(v, &p),
                 "hostname" => s.hostname = self.string(v, &p),
                 "working_dir" => s.working_dir = self.string(v, &p),
@@ -199,6 +209,8 @@ impl Ctx {
                 "mac_address" => s.mac_address = self.string(v, &p),
                 "runtime" => s.runtime = self.string(v, &p),
                 "storage_opt" => s.storage_opt = self.labels(v, &p),
+                "blkio_config" => s.blkio_config = self.blkio_config(v, &p),
+                "post_start" => s.post_start = self.hooks(v, &p, project_env),
                 "extends" => {}
                 key if key.starts_with("x-") => {
                     s.extensions.insert(key.to_string(), v.to_json());
@@ -820,6 +832,160 @@ impl Ctx {
                     item.pos,
                     &p,
                     format!("must be a string or a mapping, found {}", item.kind_name()),
+                ),
+            }
+        }
+        out
+    }
+
+    fn blkio_config(&mut self, node: &Node, path: &str) -> Option<BlkioConfig> {
+        if node.is_null() {
+            return None;
+        }
+        let mut b = BlkioConfig::default();
+        for (k, v) in self.entries(node, path) {
+            let p = join(path, &k.name);
+            match k.name.as_str() {
+                "weight" => b.weight = self.weight(v, &p).unwrap_or(0),
+                "weight_device" => {
+                    for (i, item) in self.items(v, &p).iter().enumerate() {
+                        let ip = index(&p, i);
+                        let mut w = BlkioWeight::default();
+                        for (wk, wv) in self.entries(item, &ip) {
+                            let wp = join(&ip, &wk.name);
+                            match wk.name.as_str() {
+                                "path" => w.path = self.string(wv, &wp).unwrap_or_default(),
+                                "weight" => w.weight = self.weight(wv, &wp).unwrap_or(0),
+                                other => self.ignored("blkio weight_device", other),
+                            }
+                        }
+                        b.weight_device.push(w);
+                    }
+                }
+                "device_read_bps" => b.device_read_bps = self.blkio_rates(v, &p),
+                "device_read_iops" => b.device_read_iops = self.blkio_rates(v, &p),
+                "device_write_bps" => b.device_write_bps = self.blkio_rates(v, &p),
+                "device_write_iops" => b.device_write_iops = self.blkio_rates(v, &p),
+                other => self.ignored("blkio_config", other),
+            }
+        }
+        Some(b)
+    }
+
+    /// A block I/O weight: a whole number up to 65535 (the engine takes 10 to 1000, or 0).
+    fn weight(&mut self, node: &Node, path: &str) -> Option<u16> {
+        let n = self.uint(node, path)?;
+        match u16::try_from(n) {
+            Ok(w) => Some(w),
+            Err(_) => {
+                self.error(
+                    node.pos,
+                    path,
+                    format!("invalid block I/O weight {n}: use 10 to 1000"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Device rate limits; a rate is a number or a byte size (`1mb`), as compose reads it.
+    fn blkio_rates(&mut self, node: &Node, path: &str) -> Vec<BlkioRate> {
+        let mut out = Vec::new();
+        for (i, item) in self.items(node, path).iter().enumerate() {
+            let ip = index(path, i);
+            let mut r = BlkioRate::default();
+            for (rk, rv) in self.entries(item, &ip) {
+                let rp = join(&ip, &rk.name);
+                match rk.name.as_str() {
+                    "path" => r.path = self.string(rv, &rp).unwrap_or_default(),
+                    "rate" => r.rate = self.size(rv, &rp).unwrap_or(0),
+                    other => self.ignored("blkio rate", other),
+                }
+            }
+            out.push(r);
+        }
+        out
+    }
+
+    /// `post_start:` hooks; a bare `environment` key takes its value from the project's
+    /// variables.
+    fn hooks(
+        &mut self,
+        node: &Node,
+        path: &str,
+        project_env: &dyn Fn(&str) -> Option<String>,
+    ) -> Vec<ServiceHook> {
+        let mut out = Vec::new();
+        for (i, item) in self.items(node, path).iter().enumerate() {
+            let ip = index(path, i);
+            let mut h = ServiceHook::default();
+            for (hk, hv) in self.entries(item, &ip) {
+                let hp = join(&ip, &hk.name);
+                match hk.name.as_str() {
+                    "command" => h.command = self.command(hv, &hp).unwrap_or_default(),
+                    "user" => h.user = self.string(hv, &hp),
+                    "privileged" => h.privileged = self.bool(hv, &hp).unwrap_or(false),
+                    "working_dir" => h.working_dir = self.string(hv, &hp),
+                    "environment" => {
+                        for (key, val) in self.list_or_dict(hv, &hp, '=') {
+                            let val = val.or_else(|| project_env(&key));
+                            h.environment.insert(key, val);
+                        }
+                    }
+                    other => self.ignored("post_start hook", other),
+                }
+            }
+            if h.command.is_empty() && matches!(item.value, Value::Map(_)) {
+                self.error(item.pos, &ip, "a post_start hook needs a command");
+            }
+            out.push(h);
+        }
+        out
+    }
+
+    /// Reads the files named by a service's `label_file`, in order, as compose reads them: env
+    /// file syntax, each `${VAR}` resolved from the labels read before it (never from the
+    /// environment), a later file over an earlier one.
+    fn label_files(&mut self, node: &Node, path: &str) -> IndexMap<String, String> {
+        let mut specs: Vec<(String, super::diagnostic::Pos, String)> = Vec::new();
+        match &node.value {
+            Value::Scalar(s) => specs.push((s.clone(), node.pos, path.to_string())),
+            Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let p = index(path, i);
+                    if let Some(file) = self.string(item, &p) {
+                        specs.push((file, item.pos, p));
+                    }
+                }
+            }
+            Value::Null => {}
+            Value::Map(_) => self.error(
+                node.pos,
+                path,
+                "must be a string or a list, found a mapping",
+            ),
+        }
+        let mut out: IndexMap<String, String> = IndexMap::new();
+        for (file, pos, p) in specs {
+            let full = self.absolute(&self.base_dir(pos), &file);
+            match std::fs::read_to_string(&full) {
+                Ok(text) => {
+                    let earlier = out.clone();
+                    let lookup = |k: &str| earlier.get(k).cloned();
+                    match super::dotenv::parse(&text, &lookup) {
+                        Ok(labels) => out.extend(labels),
+                        Err(e) => self.error(
+                            pos,
+                            &p,
+                            format!("{}:{}: {}", full.display(), e.line, e.message),
+                        ),
+                    }
+                }
+                Err(e) => self.error_hint(
+                    pos,
+                    &p,
+                    format!("cannot read label file {}: {e}", full.display()),
+                    "create the file, or correct the path (relative to the compose file's folder)",
                 ),
             }
         }

@@ -8,8 +8,8 @@ use bollard::models::{
     ContainerCreateBody, DeviceMapping, EndpointIpamConfig, EndpointSettings, HealthConfig,
     HostConfig, HostConfigCgroupnsModeEnum, HostConfigLogConfig, Mount, MountBindOptions,
     MountBindOptionsPropagationEnum, MountTmpfsOptions, MountType, MountVolumeOptions,
-    NetworkConnectRequest, NetworkingConfig, PortBinding, ResourcesUlimits, RestartPolicy,
-    RestartPolicyNameEnum,
+    NetworkConnectRequest, NetworkingConfig, PortBinding, ResourcesBlkioWeightDevice,
+    ResourcesUlimits, RestartPolicy, RestartPolicyNameEnum, ThrottleDevice,
 };
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, UploadToContainerOptionsBuilder,
@@ -20,7 +20,8 @@ use futures_util::{Stream, StreamExt};
 use super::client::Engine;
 use super::error::EngineError;
 use crate::plan::{
-    ContainerSpec, Endpoint, FileCopy, Health, MountKind, Networking, Restart, RestartName,
+    ContainerSpec, DeviceLimit, Endpoint, FileCopy, Health, MountKind, Networking, Restart,
+    RestartName,
 };
 
 fn nanos(d: Option<Duration>) -> Option<i64> {
@@ -68,6 +69,19 @@ fn propagation(p: &str) -> Option<MountBindOptionsPropagationEnum> {
         "rslave" => Some(MountBindOptionsPropagationEnum::RSLAVE),
         _ => None,
     }
+}
+
+/// Rate limits per device; `None` when there are none.
+fn throttles(limits: &[DeviceLimit]) -> Option<Vec<ThrottleDevice>> {
+    (!limits.is_empty()).then(|| {
+        limits
+            .iter()
+            .map(|l| ThrottleDevice {
+                path: Some(l.path.clone()),
+                rate: Some(l.value.min(i64::MAX as u64) as i64),
+            })
+            .collect()
+    })
 }
 
 fn non_empty<T: Clone>(v: &[T]) -> Option<Vec<T>> {
@@ -232,6 +246,21 @@ pub(crate) fn create_body(
         oom_kill_disable: r.oom_kill_disable.then_some(true),
         cgroup_parent: r.cgroup_parent.clone(),
         device_cgroup_rules: non_empty(&r.device_cgroup_rules),
+        blkio_weight: r.blkio.weight,
+        blkio_weight_device: (!r.blkio.weight_device.is_empty()).then(|| {
+            r.blkio
+                .weight_device
+                .iter()
+                .map(|w| ResourcesBlkioWeightDevice {
+                    path: Some(w.path.clone()),
+                    weight: Some(w.value as usize),
+                })
+                .collect()
+        }),
+        blkio_device_read_bps: throttles(&r.blkio.read_bps),
+        blkio_device_read_iops: throttles(&r.blkio.read_iops),
+        blkio_device_write_bps: throttles(&r.blkio.write_bps),
+        blkio_device_write_iops: throttles(&r.blkio.write_iops),
         ipc_mode: iso.ipc.clone(),
         pid_mode: iso.pid.clone(),
         uts_mode: iso.uts.clone(),
@@ -536,6 +565,7 @@ mod tests {
             volumes_from: Vec::new(),
             logging: None,
             files: Vec::new(),
+            post_start: Vec::new(),
         }
     }
 
@@ -617,9 +647,51 @@ mod tests {
         assert_eq!(host.storage_opt.unwrap()["size"], "1G");
         assert_eq!(host.ipc_mode.as_deref(), Some("container:p-holder-1"));
         assert_eq!(host.volumes_from, Some(vec!["p-data-1:ro".to_string()]));
+        assert_eq!(host.blkio_weight, None);
+        assert_eq!(host.blkio_device_read_bps, None);
         let log = host.log_config.unwrap();
         assert_eq!(log.typ.as_deref(), Some("json-file"));
         assert_eq!(log.config.unwrap()["max-size"], "1m");
+    }
+
+    #[test]
+    fn blkio_limits_reach_the_host_config() {
+        let mut s = spec();
+        let limit = |value| DeviceLimit {
+            path: "/dev/vda".into(),
+            value,
+        };
+        s.resources.blkio = crate::plan::Blkio {
+            weight: Some(300),
+            weight_device: vec![limit(400)],
+            read_bps: vec![limit(1 << 20)],
+            read_iops: vec![limit(100)],
+            write_bps: vec![limit(2 << 20)],
+            write_iops: vec![limit(200)],
+        };
+        let host = create_body(&s, &[], OwnPorts::Loopback)
+            .host_config
+            .unwrap();
+        assert_eq!(host.blkio_weight, Some(300));
+        let wd = &host.blkio_weight_device.unwrap()[0];
+        assert_eq!(
+            (wd.path.as_deref(), wd.weight),
+            (Some("/dev/vda"), Some(400))
+        );
+        let rate = |t: Option<Vec<ThrottleDevice>>| {
+            let t = &t.unwrap()[0];
+            (t.path.clone().unwrap(), t.rate.unwrap())
+        };
+        assert_eq!(
+            rate(host.blkio_device_read_bps),
+            ("/dev/vda".into(), 1 << 20)
+        );
+        assert_eq!(rate(host.blkio_device_read_iops), ("/dev/vda".into(), 100));
+        assert_eq!(
+            rate(host.blkio_device_write_bps),
+            ("/dev/vda".into(), 2 << 20)
+        );
+        assert_eq!(rate(host.blkio_device_write_iops), ("/dev/vda".into(), 200));
     }
 
     #[test]

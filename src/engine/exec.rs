@@ -1,5 +1,5 @@
-//! Commands run inside a running container (readiness checks): exit code and output, bounded
-//! in time.
+//! Commands run inside a running container (readiness checks, lifecycle hooks): exit code and
+//! output.
 
 use std::time::Duration;
 
@@ -8,6 +8,7 @@ use futures_util::StreamExt;
 
 use super::client::Engine;
 use super::error::EngineError;
+use crate::plan::Hook;
 
 /// How a command run in a container ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,15 +32,42 @@ impl Engine {
         cmd: &[String],
         timeout: Duration,
     ) -> Result<ExecOutcome, EngineError> {
+        let options = CreateExecOptions {
+            cmd: Some(cmd.to_vec()),
+            ..Default::default()
+        };
+        self.run_exec(id, options, Some(timeout)).await
+    }
+
+    /// Runs a lifecycle hook in container `id` with its user, privileges, working directory
+    /// and variables, and waits for it to end, however long it takes (as compose does).
+    pub async fn exec_hook(&self, id: &str, hook: &Hook) -> Result<ExecOutcome, EngineError> {
+        let options = CreateExecOptions {
+            cmd: Some(hook.command.clone()),
+            user: hook.user.clone(),
+            privileged: Some(hook.privileged),
+            working_dir: hook.working_dir.clone(),
+            env: (!hook.env.is_empty())
+                .then(|| hook.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            ..Default::default()
+        };
+        self.run_exec(id, options, None).await
+    }
+
+    async fn run_exec(
+        &self,
+        id: &str,
+        options: CreateExecOptions<String>,
+        timeout: Option<Duration>,
+    ) -> Result<ExecOutcome, EngineError> {
         let created = self
             .docker()
             .create_exec(
                 id,
                 CreateExecOptions {
-                    cmd: Some(cmd.to_vec()),
                     attach_stdout: Some(true),
                     attach_stderr: Some(true),
-                    ..Default::default()
+                    ..options
                 },
             )
             .await
@@ -73,14 +101,17 @@ impl Engine {
             }
             Ok::<_, EngineError>(output)
         };
-        let output = match tokio::time::timeout(timeout, run).await {
-            Ok(output) => output?,
-            Err(_) => {
-                return Ok(ExecOutcome {
-                    exit_code: None,
-                    output: String::new(),
-                });
-            }
+        let output = match timeout {
+            None => run.await?,
+            Some(timeout) => match tokio::time::timeout(timeout, run).await {
+                Ok(output) => output?,
+                Err(_) => {
+                    return Ok(ExecOutcome {
+                        exit_code: None,
+                        output: String::new(),
+                    });
+                }
+            },
         };
         let inspected = self
             .docker()

@@ -7,10 +7,10 @@ use sha2::{Digest, Sha256};
 
 use super::naming::{container_name, image_reference};
 use super::spec::{
-    BuildSpec, ContainerSpec, Device, Endpoint, FileCopy, Health, Healthcheck, ImagePlan,
-    ImageSource, Isolation, LogConfig, Mount, MountKind, NetworkSpec, Networking, PortBinding,
-    PullPolicy, ReadyCheck, Resources, Restart, RestartName, ServicePlan, Ulimit, Until,
-    VolumeSpec, Wait,
+    Blkio, BuildSpec, ContainerSpec, Device, DeviceLimit, Endpoint, FileCopy, Health, Healthcheck,
+    Hook, ImagePlan, ImageSource, Isolation, LogConfig, Mount, MountKind, NetworkSpec, Networking,
+    PortBinding, PullPolicy, ReadyCheck, Resources, Restart, RestartName, ServicePlan, Ulimit,
+    Until, VolumeSpec, Wait,
 };
 use crate::compose::graph::Graph;
 use crate::compose::{self, Condition, Project, Service, ServiceVolume, VolumeKind};
@@ -180,6 +180,21 @@ pub(super) fn plan_service(cx: &Context<'_>, s: &Service) -> ServicePlan {
                 .collect(),
         }),
         files: file_copies(cx.project, s),
+        post_start: s
+            .post_start
+            .iter()
+            .map(|h| Hook {
+                command: h.command.clone(),
+                user: h.user.clone(),
+                privileged: h.privileged,
+                working_dir: h.working_dir.clone(),
+                env: h
+                    .environment
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
+                    .collect(),
+            })
+            .collect(),
     };
     let extra_replicas = (2..=replicas(s))
         .map(|n| {
@@ -294,6 +309,34 @@ fn resources(s: &Service) -> Resources {
         oom_kill_disable: s.oom_kill_disable,
         cgroup_parent: s.cgroup_parent.clone(),
         device_cgroup_rules: s.device_cgroup_rules.clone(),
+        blkio: s.blkio_config.as_ref().map(blkio).unwrap_or_default(),
+    }
+}
+
+/// `blkio_config` in the engine's terms; a weight of 0 is unset, as compose reads it.
+fn blkio(b: &compose::BlkioConfig) -> Blkio {
+    let rates = |rs: &[compose::BlkioRate]| {
+        rs.iter()
+            .map(|r| DeviceLimit {
+                path: r.path.clone(),
+                value: r.rate,
+            })
+            .collect()
+    };
+    Blkio {
+        weight: (b.weight != 0).then_some(b.weight),
+        weight_device: b
+            .weight_device
+            .iter()
+            .map(|w| DeviceLimit {
+                path: w.path.clone(),
+                value: u64::from(w.weight),
+            })
+            .collect(),
+        read_bps: rates(&b.device_read_bps),
+        read_iops: rates(&b.device_read_iops),
+        write_bps: rates(&b.device_write_bps),
+        write_iops: rates(&b.device_write_iops),
     }
 }
 

@@ -242,6 +242,28 @@ pub struct Resources {
     pub oom_kill_disable: bool,
     pub cgroup_parent: Option<String>,
     pub device_cgroup_rules: Vec<String>,
+    pub blkio: Blkio,
+}
+
+/// Block I/O weights and rate limits (`blkio_config`). The device paths are the engine host's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Blkio {
+    /// 10 to 1000; `None` leaves the engine's default.
+    pub weight: Option<u16>,
+    pub weight_device: Vec<DeviceLimit>,
+    /// Bytes per second.
+    pub read_bps: Vec<DeviceLimit>,
+    /// Operations per second.
+    pub read_iops: Vec<DeviceLimit>,
+    pub write_bps: Vec<DeviceLimit>,
+    pub write_iops: Vec<DeviceLimit>,
+}
+
+/// A block device and a number for it: a weight or a rate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceLimit {
+    pub path: String,
+    pub value: u64,
 }
 
 /// What the container shares with the host or with other containers, and what it may do.
@@ -350,6 +372,22 @@ pub struct ContainerSpec {
     pub logging: Option<LogConfig>,
     /// Written into the container after it is created, before it starts.
     pub files: Vec<FileCopy>,
+    /// Run in the container, in order, right after it starts (`post_start`).
+    pub post_start: Vec<Hook>,
+}
+
+/// A command run in a started container (a lifecycle hook), as docker compose runs it: exec'd
+/// with its own user, privileges, working directory and variables.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hook {
+    pub command: Vec<String>,
+    /// `None`: the container's user.
+    pub user: Option<String>,
+    pub privileged: bool,
+    pub working_dir: Option<String>,
+    /// Variables set for the command, in the file's order; bare keys with no value are left
+    /// out.
+    pub env: IndexMap<String, String>,
 }
 
 /// What a service waits for before it starts.

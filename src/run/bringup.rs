@@ -337,6 +337,12 @@ async fn start_one(
         .start(&id)
         .await
         .map_err(|e| failed(e.into(), String::new()))?;
+    // Hooks run right after each container's start, before the service counts as started for
+    // its dependents, as compose runs them.
+    tokio::select! {
+        r = run_hooks(cx.engine, sp, &id) => r.map_err(|e| failed(e, String::new()))?,
+        _ = stop.token().cancelled() => return Err(not_started(stop.reason())),
+    }
     // A scaled service's further replicas; the first one stands for the service in waits.
     let mut replicas = Vec::new();
     for replica in &sp.extra_replicas {
@@ -349,6 +355,10 @@ async fn start_one(
             .start(&rid)
             .await
             .map_err(|e| failed(e.into(), String::new()))?;
+        tokio::select! {
+            r = run_hooks(cx.engine, sp, &rid) => r.map_err(|e| failed(e, String::new()))?,
+            _ = stop.token().cancelled() => return Err(not_started(stop.reason())),
+        }
         replicas.push(rid);
     }
     let started = t0.elapsed();
@@ -391,6 +401,24 @@ async fn start_one(
         ],
         ..record(name, elapsed, SetupResult::Ready)
     })
+}
+
+/// Runs the service's `post_start` hooks in container `id`, in order; the first that fails
+/// fails the service's set-up (compose fails its `up` the same way).
+async fn run_hooks(engine: &Engine, sp: &ServicePlan, id: &str) -> Result<(), RunError> {
+    for (i, hook) in sp.container.post_start.iter().enumerate() {
+        let run = engine.exec_hook(id, hook).await?;
+        if run.exit_code != Some(0) {
+            return Err(RunError::Hook {
+                service: sp.name.clone(),
+                number: i + 1,
+                command: hook.command.join(" "),
+                code: run.exit_code.unwrap_or(-1),
+                output: run.output,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Waits until every wait of `sp` holds, for a service that is not started by

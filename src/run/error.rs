@@ -45,6 +45,18 @@ pub enum RunError {
     Engine(#[from] EngineError),
     #[error(transparent)]
     Dependency(ReadyError),
+    #[error(
+        "post_start hook {number} of service {service} (`{command}`) exited with status {code}{}",
+        printed(output)
+    )]
+    Hook {
+        service: String,
+        /// 1-based, in the file's order.
+        number: usize,
+        command: String,
+        code: i64,
+        output: String,
+    },
     #[error("the run took longer than its timeout of {0}s")]
     Timeout(u64),
     #[error("interrupted by {}", .0.name())]
@@ -62,6 +74,14 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// What a failed hook printed, for its message.
+fn printed(output: &str) -> String {
+    match output.trim() {
+        "" => "; it printed nothing".into(),
+        text => format!("; it printed:\n{text}"),
+    }
 }
 
 impl From<ReadyError> for RunError {
@@ -83,6 +103,7 @@ impl RunError {
             RunError::Interrupted(sig) => 128 + sig.number(),
             RunError::Engine(_)
             | RunError::Dependency(_)
+            | RunError::Hook { .. }
             | RunError::Timeout(_)
             | RunError::Cancelled
             | RunError::Write { .. }

@@ -52,12 +52,14 @@ fn cases() -> Vec<Case> {
         }
         let probe = std::fs::read_to_string(dir.join("probe"))
             .unwrap_or_else(|_| panic!("case {name} has no probe file"));
-        let vars = std::fs::read_to_string(dir.join("vars"))
+        let mut vars: Vec<(String, String)> = std::fs::read_to_string(dir.join("vars"))
             .unwrap_or_default()
             .lines()
             .filter_map(|l| l.split_once('='))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
+        // blkio_config needs a block device of this host; which one differs between hosts.
+        vars.push(("BLOCK_DEVICE".into(), super::support::root_block_device()));
         out.push(Case {
             name,
             args: probe.split_whitespace().map(String::from).collect(),

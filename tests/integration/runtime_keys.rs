@@ -1,6 +1,7 @@
 //! Compose keys carried out at run time, checked on the engine where the runtime parity suite
 //! cannot: labels compose's own commands read, where ports bind, read-only `volumes_from`,
-//! logging, replicas' names and labels, and a secret whose variable is unset.
+//! logging, replicas' names and labels, a secret whose variable is unset, block I/O limits
+//! and post_start hooks (one that fails).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -220,4 +221,77 @@ async fn a_secret_whose_variable_is_unset_fails_the_run_saying_which() {
         "{}",
         stderr(&out)
     );
+}
+
+#[tokio::test]
+async fn blkio_limits_reach_the_engine() {
+    require_fixtures().await;
+    let dir = tempfile::tempdir().unwrap();
+    let device = root_block_device();
+    let file = write(
+        dir.path(),
+        &format!(
+            "services:\n  worker:\n    {SLEEPER}\n    blkio_config:\n      device_read_bps:\n        - path: {device}\n          rate: 1mb\n      device_write_iops:\n        - path: {device}\n          rate: 200\n"
+        ),
+    );
+    let project = unique("blkio");
+    let stack = Stack::builder()
+        .file(&file)
+        .project_name(&project)
+        .up()
+        .await
+        .unwrap();
+    let host = inspect(stack.container_id("worker").unwrap())
+        .await
+        .host_config
+        .unwrap();
+    stack.down().await.unwrap();
+    assert_clean(&project).await;
+
+    // (No weight here: engines drop it, with a warning, when the kernel has no CFQ weights.)
+    let read = &host.blkio_device_read_bps.unwrap()[0];
+    assert_eq!(
+        (read.path.as_deref(), read.rate),
+        (Some(device.as_str()), Some(1 << 20))
+    );
+    let write = &host.blkio_device_write_iops.unwrap()[0];
+    assert_eq!(
+        (write.path.as_deref(), write.rate),
+        (Some(device.as_str()), Some(200))
+    );
+}
+
+#[tokio::test]
+async fn post_start_hooks_run_before_dependents_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        &format!(
+            "services:\n  dep:\n    {SLEEPER}\n    user: \"1000\"\n    volumes: [\"shared:/shared\"]\n    post_start:\n      - command: [\"sh\", \"-c\", \"echo $$(id -u) $$(pwd) $$GREETING > /shared/hook\"]\n        user: root\n        working_dir: /tmp\n        environment:\n          GREETING: hello\n  app:\n    image: dockhand-fixture/toolbox:1\n    volumes: [\"shared:/shared\"]\n    depends_on: [dep]\nvolumes:\n  shared:\n"
+        ),
+    );
+    let run = run_test("hooks", &file, &["--no-marker"], &["cat", "/shared/hook"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    // As root, in its working directory, with its variable; done before app started.
+    assert!(run.stdout.contains("0 /tmp hello"), "{}", run.stdout);
+}
+
+#[tokio::test]
+async fn a_failing_post_start_hook_fails_the_setup_with_its_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        &format!(
+            "services:\n  dep:\n    {SLEEPER}\n    post_start:\n      - command: [\"sh\", \"-c\", \"echo no database here; exit 4\"]\n  app:\n    image: dockhand-fixture/toolbox:1\n    depends_on: [dep]\n"
+        ),
+    );
+    let run = run_test("hookfail", &file, &["--no-marker"], &["true"]).await;
+    assert_eq!(run.code, Some(3), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("post_start hook 1 of service dep (`sh -c echo no database here; exit 4`) exited with status 4"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("no database here"), "{}", run.stderr);
 }

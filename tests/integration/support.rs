@@ -41,6 +41,34 @@ pub fn docker() -> bollard::Docker {
     bollard::Docker::connect_with_defaults().expect("a Docker client")
 }
 
+/// The whole disk holding the root file system (or Docker's data root), as `/dev/NAME`: a
+/// device `blkio_config` limits can name. The engine checks that the device exists on its
+/// host, and these tests run the engine on this machine.
+pub fn root_block_device() -> String {
+    use std::os::unix::fs::MetadataExt;
+    for dir in ["/", "/var/lib/docker"] {
+        let Ok(meta) = std::fs::metadata(dir) else {
+            continue;
+        };
+        let dev = meta.dev();
+        let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+        let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+        let Ok(mut sys) = std::fs::canonicalize(format!("/sys/dev/block/{major}:{minor}")) else {
+            continue;
+        };
+        // A partition's throttles are refused: limit its disk.
+        if sys.join("partition").exists() {
+            sys.pop();
+        }
+        let name = sys.file_name().unwrap().to_string_lossy().into_owned();
+        let device = format!("/dev/{name}");
+        if Path::new(&device).exists() {
+            return device;
+        }
+    }
+    panic!("no block device found under / or /var/lib/docker for the blkio_config tests")
+}
+
 /// Fails the test unless the fixture images exist, saying how to build them.
 pub async fn require_fixtures() {
     let engine = engine().await;

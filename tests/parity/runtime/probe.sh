@@ -2,7 +2,7 @@
 # Prints what the container observes, section by section, for the runtime parity suite.
 # Arguments pick the sections: `hosts:a,b` `replicas:web` `nets` `env` `mounts` `id` `caps`
 # `sysctl:net.core.somaxconn,...` `cgroup` `hostname` `resolv` `etchosts` `ps` `pshost`
-# `files:/run/secrets/x,...` `limits` `ns` `devices:/dev/x` `cgpath` `write:/path`.
+# `files:/run/secrets/x,...` `limits` `ns` `devices:/dev/x` `cgpath` `write:/path` `blkio`.
 # Everything goes to stdout, sorted where the order is the engine's whim.
 
 section() { echo "== $1"; }
@@ -60,6 +60,14 @@ for arg in "$@"; do
                cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpu/cpu.shares cpu/cpu.rt_runtime_us \
                cpuset/cpuset.cpus pids/pids.max; do
         echo "$f: $(cat $c/$f 2>/dev/null | tr '\n' ' ')"
+      done ;;
+    blkio)
+      section blkio
+      c=/sys/fs/cgroup/blkio
+      for f in blkio.weight blkio.weight_device blkio.throttle.read_bps_device \
+               blkio.throttle.read_iops_device blkio.throttle.write_bps_device \
+               blkio.throttle.write_iops_device; do
+        [ -e "$c/$f" ] && echo "$f: $(cat $c/$f | tr '\n' ' ')"
       done ;;
     cgpath)
       section cgpath

@@ -208,6 +208,9 @@ async fn up(args: UpArgs) -> Result<i32, CliError> {
     let stack = builder.up_until(&console, &stop).await;
     listener.abort();
     let stack = stack?;
+    if args.timings {
+        eprint!("{}", timings_table(&stack.timings()));
+    }
     let project = stack.project().to_string();
     println!("project {project} is up");
     for (service, port, addr) in stack.endpoints() {

@@ -145,6 +145,10 @@ pub struct UpArgs {
     /// touching nothing on the engine.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print how long each phase took (images, networks, each service's create, start and
+    /// ready) as a table.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Clone, Args)]

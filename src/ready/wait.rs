@@ -14,8 +14,8 @@ use crate::engine::{ContainerState, Engine, EngineError, HealthStatus};
 pub const LOG_TAIL_LINES: usize = 20;
 
 /// The first pause between tries; each pause is half as long again, up to [`MAX_PAUSE`].
-const FIRST_PAUSE: Duration = Duration::from_millis(50);
-const MAX_PAUSE: Duration = Duration::from_millis(500);
+const FIRST_PAUSE: Duration = Duration::from_millis(20);
+const MAX_PAUSE: Duration = Duration::from_millis(100);
 /// One try of a probe from the host.
 const PROBE_TRY: Duration = Duration::from_secs(1);
 /// One try of an `exec` readiness command.
@@ -155,7 +155,7 @@ impl ReadyError {
 }
 
 /// Waits until container `id` of `service` passes `check`, at most `timeout`. Tries come
-/// at once, then after pauses growing from 50 ms to 500 ms.
+/// at once, then after pauses growing from 20 ms to 100 ms.
 pub async fn wait_ready(
     engine: &Engine,
     service: &str,

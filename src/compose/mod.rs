@@ -39,6 +39,7 @@ mod render;
 mod resources;
 mod schema;
 mod service;
+mod service_runtime;
 mod validate;
 mod volumes;
 mod yaml;

@@ -107,21 +107,14 @@ impl StackPlan {
     fn fmt_stack(&self, f: &mut fmt::Formatter<'_>, without: Option<&str>) -> fmt::Result {
         writeln!(f, "project {} (run {})", self.project, self.run.id)?;
         self.fmt_images(f)?;
-        for n in &self.networks {
-            let verb = if n.external {
-                "use network"
-            } else {
-                "create network"
-            };
-            writeln!(f, "{verb} {}", n.name)?;
-        }
-        for v in &self.volumes {
-            let verb = if v.external {
-                "use volume"
-            } else {
-                "create volume"
-            };
-            writeln!(f, "{verb} {}", v.name)?;
+        let resources = self
+            .networks
+            .iter()
+            .map(|n| ("network", n.external, &n.name))
+            .chain(self.volumes.iter().map(|v| ("volume", v.external, &v.name)));
+        for (kind, external, name) in resources {
+            let verb = if external { "use" } else { "create" };
+            writeln!(f, "{verb} {kind} {name}")?;
         }
         let levels = self
             .levels

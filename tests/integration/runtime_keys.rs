@@ -18,6 +18,18 @@ fn write(dir: &Path, yaml: &str) -> String {
     file.to_string_lossy().into_owned()
 }
 
+/// Brings up the stack of `file` under a project name unique to this test (from `name`).
+async fn up(file: &str, name: &str) -> (Stack, String) {
+    let project = unique(name);
+    let stack = Stack::builder()
+        .file(file)
+        .project_name(&project)
+        .up()
+        .await
+        .unwrap();
+    (stack, project)
+}
+
 async fn inspect(id: &str) -> bollard::models::ContainerInspectResponse {
     docker()
         .inspect_container(id, None::<InspectContainerOptions>)
@@ -38,13 +50,7 @@ async fn compose_commands_read_dockhand_stacks_without_warnings() {
             "services:\n  cache:\n    image: dockhand-fixture/redis:1\n    networks: [front, back]\n    volumes: [\"store:/data\"]\n  worker:\n    {SLEEPER}\n    scale: 2\nnetworks:\n  front:\n  back:\nvolumes:\n  store:\n"
         ),
     );
-    let project = unique("labels");
-    let stack = Stack::builder()
-        .file(&file)
-        .project_name(&project)
-        .up()
-        .await
-        .unwrap();
+    let (stack, project) = up(&file, "labels").await;
     let name = stack.project().to_string();
 
     let ps = Command::new("docker")
@@ -91,13 +97,7 @@ async fn own_ports_bind_loopback_and_file_ports_bind_where_written() {
         dir.path(),
         "services:\n  own:\n    image: dockhand-fixture/redis:1\n  written:\n    image: dockhand-fixture/redis:1\n    ports: [\"6379\"]\n  fixed:\n    image: dockhand-fixture/redis:1\n    ports: [\"6380:6379\"]\n",
     );
-    let project = unique("ports");
-    let stack = Stack::builder()
-        .file(&file)
-        .project_name(&project)
-        .up()
-        .await
-        .unwrap();
+    let (stack, project) = up(&file, "ports").await;
     let mut bound = HashMap::new();
     for service in ["own", "written", "fixed"] {
         let c = inspect(stack.container_id(service).unwrap()).await;
@@ -177,13 +177,7 @@ async fn logging_reaches_the_engine() {
             "services:\n  quiet:\n    {SLEEPER}\n    logging:\n      driver: json-file\n      options:\n        max-size: 1m\n        max-file: \"2\"\n"
         ),
     );
-    let project = unique("logging");
-    let stack = Stack::builder()
-        .file(&file)
-        .project_name(&project)
-        .up()
-        .await
-        .unwrap();
+    let (stack, project) = up(&file, "logging").await;
     let c = inspect(stack.container_id("quiet").unwrap()).await;
     stack.down().await.unwrap();
     assert_clean(&project).await;
@@ -234,13 +228,7 @@ async fn blkio_limits_reach_the_engine() {
             "services:\n  worker:\n    {SLEEPER}\n    blkio_config:\n      device_read_bps:\n        - path: {device}\n          rate: 1mb\n      device_write_iops:\n        - path: {device}\n          rate: 200\n"
         ),
     );
-    let project = unique("blkio");
-    let stack = Stack::builder()
-        .file(&file)
-        .project_name(&project)
-        .up()
-        .await
-        .unwrap();
+    let (stack, project) = up(&file, "blkio").await;
     let host = inspect(stack.container_id("worker").unwrap())
         .await
         .host_config

@@ -201,11 +201,12 @@ pub async fn wait_ready(
                     _ => {}
                 }
                 let bound = (*try_bound).min(remaining(start, timeout));
-                let run = engine.exec(id, command, bound).await?;
-                match run.exit_code {
-                    Some(0) => return Ok(()),
-                    Some(_) => last_try = Some(run.output.trim().to_string()),
-                    None => last_try = Some(format!("timed out after {bound:?}")),
+                if let Some(run) = exec_try(engine, id, command, bound).await? {
+                    match run.exit_code {
+                        Some(0) => return Ok(()),
+                        Some(_) => last_try = Some(run.output.trim().to_string()),
+                        None => last_try = Some(format!("timed out after {bound:?}")),
+                    }
                 }
             }
             (ContainerState::Running { .. }, Check::Running) => return Ok(()),
@@ -227,11 +228,14 @@ pub async fn wait_ready(
             }
             (ContainerState::Running { .. }, Check::Exec(command)) => {
                 let bound = EXEC_TRY.min(remaining(start, timeout));
-                let run = engine.exec(id, command, bound).await?;
-                match run.exit_code {
-                    Some(0) => return Ok(()),
-                    Some(code) => last_try = Some(format!("exit {code}: {}", run.output.trim())),
-                    None => last_try = Some(format!("timed out after {bound:?}")),
+                if let Some(run) = exec_try(engine, id, command, bound).await? {
+                    match run.exit_code {
+                        Some(0) => return Ok(()),
+                        Some(code) => {
+                            last_try = Some(format!("exit {code}: {}", run.output.trim()))
+                        }
+                        None => last_try = Some(format!("timed out after {bound:?}")),
+                    }
                 }
             }
             _ => {}
@@ -247,6 +251,24 @@ pub async fn wait_ready(
         }
         tokio::time::sleep(pause.min(remaining(start, timeout))).await;
         pause = (pause * 3 / 2).min(MAX_PAUSE);
+    }
+}
+
+/// One exec try. A container that stops between the status reading and the exec makes the
+/// engine refuse the exec; that is no engine failure but a state the next reading reports
+/// (exited, restarting), so it gives `None` and the loop goes on.
+async fn exec_try(
+    engine: &Engine,
+    id: &str,
+    command: &[String],
+    bound: Duration,
+) -> Result<Option<crate::engine::ExecOutcome>, ReadyError> {
+    match engine.exec(id, command, bound).await {
+        Ok(run) => Ok(Some(run)),
+        Err(e) => match engine.status(id).await?.state {
+            ContainerState::Running { .. } => Err(e.into()),
+            _ => Ok(None),
+        },
     }
 }
 

@@ -2,6 +2,7 @@
 //! what a run created is found on the engine, never remembered.
 
 pub mod reaper;
+pub mod shared;
 pub mod sweep;
 pub mod teardown;
 

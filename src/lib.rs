@@ -71,6 +71,7 @@ pub mod signal;
 
 pub mod run;
 
+#[cfg(feature = "cli")]
 pub mod cli;
 
 pub use plan::ReadyCheck;

@@ -1,7 +1,10 @@
 //! Each subcommand: settings from arguments, the library call, the exit status.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::time::Duration;
+
+use clap::CommandFactory as _;
 
 use super::error::CliError;
 use super::{Cli, Command, ConfigArgs, DownArgs, Format, ProjectArgs, TestArgs, UpArgs};
@@ -34,7 +37,17 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Ps => ps().await,
         Command::Config(args) => config(args).map_err(CliError::from),
         Command::Prune => prune().await,
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man(),
         Command::Reap { run } => return crate::cleanup::reaper::run(&run).await,
+        Command::KeepShared {
+            dir,
+            run,
+            linger_ms,
+        } => {
+            let linger = std::time::Duration::from_millis(linger_ms);
+            return crate::cleanup::shared::keep(&dir, &run, linger).await;
+        }
     };
     match result {
         Ok(code) => code,
@@ -261,6 +274,41 @@ async fn down(args: DownArgs) -> Result<i32, CliError> {
             removed.containers, removed.networks, removed.volumes
         );
     }
+    Ok(exit::PASS)
+}
+
+/// Prints the completion script for `shell`.
+fn completions(shell: clap_complete::Shell) -> Result<i32, CliError> {
+    let mut script = Vec::new();
+    // Written whole, then printed: the generator panics on a failed write (a closed pipe).
+    clap_complete::generate(shell, &mut completion_command(), "dockhand", &mut script);
+    print_bytes(&script)
+}
+
+/// The command line without its hidden subcommands, which clap_complete would otherwise offer
+/// (clap has no way to remove a subcommand, so the root is put together again).
+fn completion_command() -> clap::Command {
+    let full = Cli::command();
+    clap::Command::new("dockhand")
+        .version(super::VERSION)
+        .args(full.get_arguments().cloned())
+        .subcommands(full.get_subcommands().filter(|s| !s.is_hide_set()).cloned())
+}
+
+/// Prints the man page, section 1, as roff.
+fn man() -> Result<i32, CliError> {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut page)
+        .map_err(CliError::Output)?;
+    print_bytes(&page)
+}
+
+fn print_bytes(bytes: &[u8]) -> Result<i32, CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(CliError::Output)?;
     Ok(exit::PASS)
 }
 

@@ -23,6 +23,9 @@ pub enum CliError {
     /// stack behind, so nothing starts.
     #[error("cannot listen for signals")]
     Signals(#[source] std::io::Error),
+    /// Printing a completion script or the man page failed.
+    #[error("cannot write to standard output")]
+    Output(#[source] std::io::Error),
 }
 
 impl CliError {
@@ -31,7 +34,9 @@ impl CliError {
         match self {
             CliError::Run(e) => e.exit_code(),
             CliError::InvalidArgument { .. } | CliError::Marker(_) => exit::BAD_INPUT,
-            CliError::Engine(_) | CliError::Signals(_) => exit::INFRASTRUCTURE,
+            CliError::Engine(_) | CliError::Signals(_) | CliError::Output(_) => {
+                exit::INFRASTRUCTURE
+            }
         }
     }
 }

@@ -9,34 +9,82 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// The version `--version` prints: the crate's, and the short commit when built from a git
+/// checkout (see build.rs).
+pub const VERSION: &str = env!("DOCKHAND_VERSION");
+
 /// Test an application the way it ships: in its own Docker image, next to the real services it
 /// talks to, from the compose file you already have.
 #[derive(Debug, Parser)]
-#[command(name = "dockhand", version, about, long_about = None)]
+#[command(
+    name = "dockhand",
+    version = VERSION,
+    long_about = None,
+    after_help = "Example:\n  dockhand test -f compose.yml --service app --junit reports/junit.xml -- ./test.sh"
+)]
 pub struct Cli {
+    /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build, bring up the dependencies, run the test command in the stack, judge, report, tear down.
+    #[command(
+        after_help = "Example:\n  dockhand test -f compose.yml -s app -e ENVIRONMENT=testing --junit reports/junit.xml -- /opt/app/test.sh"
+    )]
     Test(Box<TestArgs>),
     /// Bring the stack up, wait until ready, print the published endpoints, and leave it up.
+    #[command(after_help = "Example:\n  dockhand up -f compose.yml db cache")]
     Up(UpArgs),
     /// Remove a stack (containers, networks, volumes) by its project name.
+    #[command(after_help = "Example:\n  dockhand down -p seed-1a2b3c4d")]
     Down(DownArgs),
     /// List the stacks dockhand started on this engine.
+    #[command(after_help = "Example:\n  dockhand ps")]
     Ps,
     /// Print the fully resolved compose project.
+    #[command(
+        after_help = "Example:\n  dockhand config -f compose.yml -f compose.ci.yml --format json"
+    )]
     Config(ConfigArgs),
     /// Remove what runs whose dockhand process is gone left on the engine.
+    #[command(after_help = "Example:\n  dockhand prune")]
     Prune,
+    /// Print a shell completion script to standard output.
+    #[command(
+        after_help = "Example:\n  dockhand completions bash > ~/.local/share/bash-completion/completions/dockhand"
+    )]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output.
+    #[command(after_help = "Example:\n  dockhand man > ~/.local/share/man/man1/dockhand.1")]
+    Man,
     /// Remove run RUN's resources once standard input closes (started by dockhand itself).
     #[command(name = "__reap", hide = true)]
     Reap {
+        /// The run id whose resources to remove.
         #[arg(long)]
         run: String,
+    },
+    /// Keep shared stack RUN up while leases in DIR live, then remove it (started by dockhand
+    /// itself).
+    #[command(name = "__keep-shared", hide = true)]
+    KeepShared {
+        /// The stack's share folder.
+        #[arg(long)]
+        dir: std::path::PathBuf,
+        /// The run id of the stack.
+        #[arg(long)]
+        run: String,
+        /// Milliseconds the stack outlives its last lease.
+        #[arg(long)]
+        linger_ms: u64,
     },
 }
 

@@ -22,6 +22,12 @@ fn commit() -> Option<String> {
     // Only this crate's own checkout: a packaged crate unpacked inside another repository
     // (cargo publish's verification under target/package) must not take that one's commit.
     if !Path::new(&dir).join(".git").exists() {
+        // cargo publish verifies the package in the checkout's own target folder, where its
+        // run of this script takes the checkout's place: watching a file only a package holds
+        // makes the checkout's next build run it again, with the commit.
+        if Path::new(&dir).join("Cargo.toml.orig").exists() {
+            println!("cargo:rerun-if-changed=Cargo.toml.orig");
+        }
         return None;
     }
     let git = |args: &[&str]| -> Option<String> {

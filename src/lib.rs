@@ -6,7 +6,7 @@
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! let stack = dockhand::Stack::builder().file("compose/redis.yml").up().await?;
-//! let addr = stack.endpoint("cache", 6379)?; // "127.0.0.1:49153": the published host port
+//! let addr = stack.endpoint("cache", 6379)?; // 127.0.0.1:49153, the published host port
 //! // ... talk to Redis at addr ...
 //! stack.down().await?; // dropping the stack tears it down as well
 //! # Ok(()) }
@@ -74,5 +74,6 @@ pub mod run;
 #[cfg(feature = "cli")]
 pub mod cli;
 
+pub use engine::ExecOutput;
 pub use plan::ReadyCheck;
-pub use run::{EndpointError, RunError, Stack, StackBuilder};
+pub use run::{Endpoint, EndpointError, RunError, Stack, StackBuilder};

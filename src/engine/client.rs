@@ -409,6 +409,23 @@ impl Engine {
         String::from_utf8_lossy(&out).into_owned()
     }
 
+    /// The container's whole log so far (stdout and stderr as they came), lossy UTF-8.
+    pub async fn log(&self, id: &str) -> Result<String, EngineError> {
+        let opts = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .build();
+        let mut out = Vec::new();
+        let mut stream = self.docker.logs(id, Some(opts));
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(EngineError::api(format!(
+                "reading the log of container {id}"
+            )))?;
+            out.extend_from_slice(&chunk.into_bytes());
+        }
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
     /// The container's whole log written to `path`.
     pub async fn save_log(&self, id: &str, path: &std::path::Path) -> std::io::Result<()> {
         use tokio::io::AsyncWriteExt;

@@ -52,6 +52,22 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "no {path} in container {container}; paths are read inside the container, and a directory to copy into must exist there"
+    )]
+    NoSuchPath {
+        container: String,
+        path: String,
+        #[source]
+        source: bollard::errors::Error,
+    },
+    #[error("error unpacking {what} into {dir}")]
+    Unpack {
+        what: String,
+        dir: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("error {action}")]
     Api {
         action: String,

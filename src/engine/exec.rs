@@ -1,8 +1,9 @@
-//! Commands run inside a running container (readiness checks, lifecycle hooks): exit code and
-//! output.
+//! Commands run inside a running container (readiness checks, lifecycle hooks, a library
+//! user's commands): exit code and output.
 
 use std::time::Duration;
 
+use bollard::container::LogOutput;
 use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use futures_util::StreamExt;
 
@@ -21,6 +22,27 @@ pub struct ExecOutcome {
 
 /// Output kept from one exec.
 const OUTPUT_LIMIT: usize = 4096;
+
+/// How a command run to its end in a container ended, with all it printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecOutput {
+    /// Its exit code (non-zero is a result, not an error); -1 if the engine recorded none.
+    pub exit_code: i64,
+    /// Everything it wrote to stdout, lossy UTF-8.
+    pub stdout: String,
+    /// Everything it wrote to stderr, lossy UTF-8.
+    pub stderr: String,
+}
+
+impl ExecOutput {
+    /// Whether it exited with code 0.
+    pub fn success(&self) -> bool {
+        self.exit_code == 0
+    }
+}
+
+/// How long to wait for the engine to record an exec's exit code once its output has ended.
+const EXIT_CODE_WAIT: Duration = Duration::from_secs(5);
 
 impl Engine {
     /// Runs `cmd` in container `id` and waits at most `timeout` for it to end. A command still
@@ -52,6 +74,67 @@ impl Engine {
             ..Default::default()
         };
         self.run_exec(id, options, None).await
+    }
+
+    /// Runs `cmd` in container `id`, waits for it to end however long it takes, and keeps
+    /// all it prints, stdout and stderr apart (unlike [`exec`](Self::exec), which keeps 4 KiB
+    /// of both together).
+    pub async fn exec_output(&self, id: &str, cmd: &[String]) -> Result<ExecOutput, EngineError> {
+        let action = || format!("running `{}` in container {id}", shell_words::join(cmd));
+        let created = self
+            .docker()
+            .create_exec(
+                id,
+                CreateExecOptions {
+                    cmd: Some(cmd.to_vec()),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(EngineError::api(action()))?;
+        let started = self
+            .docker()
+            .start_exec(&created.id, None::<StartExecOptions>)
+            .await
+            .map_err(EngineError::api(action()))?;
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        if let StartExecResults::Attached {
+            output: mut stream, ..
+        } = started
+        {
+            while let Some(chunk) = stream.next().await {
+                match chunk.map_err(EngineError::api(action()))? {
+                    LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
+                    LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                        stdout.extend_from_slice(&message)
+                    }
+                    LogOutput::StdIn { .. } => {}
+                }
+            }
+        }
+        // The output ends when the process does; the engine may record its code a moment later.
+        let deadline = tokio::time::Instant::now() + EXIT_CODE_WAIT;
+        let exit_code = loop {
+            let inspected =
+                self.docker()
+                    .inspect_exec(&created.id)
+                    .await
+                    .map_err(EngineError::api(format!(
+                        "reading a command's exit code in container {id}"
+                    )))?;
+            match inspected.exit_code {
+                Some(code) if inspected.running != Some(true) => break code,
+                _ if tokio::time::Instant::now() >= deadline => break -1,
+                _ => tokio::time::sleep(Duration::from_millis(10)).await,
+            }
+        };
+        Ok(ExecOutput {
+            exit_code,
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        })
     }
 
     async fn run_exec(

@@ -4,13 +4,15 @@
 mod build;
 mod client;
 mod container;
+mod control;
 mod error;
 mod exec;
+mod files;
 mod types;
 
 pub use client::{Engine, docker_host};
 pub use error::EngineError;
-pub use exec::ExecOutcome;
+pub use exec::{ExecOutcome, ExecOutput};
 pub use types::{
     ContainerInfo, ContainerState, ContainerStatus, HealthStatus, ImageFacts, ResourceInfo,
 };

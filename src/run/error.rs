@@ -37,6 +37,24 @@ pub enum RunError {
         files: String,
         known: String,
     },
+    #[error("no service named {service} in stack {stack}; services: {known}")]
+    NotInStack {
+        service: String,
+        /// The stack's project name.
+        stack: String,
+        /// The services the stack started, comma-separated.
+        known: String,
+    },
+    #[error("could not {action} service {service} of stack {stack}")]
+    ServiceOperation {
+        /// What was asked: `pause`, `copy /tmp/x into`, "run `redis-cli ping` in".
+        action: String,
+        service: String,
+        /// The stack's project name.
+        stack: String,
+        #[source]
+        source: Box<EngineError>,
+    },
     #[error(
         "{kind} {name} is declared external but does not exist; create it with `docker {kind} create {name}`"
     )]
@@ -99,9 +117,11 @@ impl RunError {
         match self {
             RunError::Load(_)
             | RunError::NoSuchService { .. }
+            | RunError::NotInStack { .. }
             | RunError::ExternalMissing { .. } => exit::BAD_INPUT,
             RunError::Interrupted(sig) => 128 + sig.number(),
             RunError::Engine(_)
+            | RunError::ServiceOperation { .. }
             | RunError::Dependency(_)
             | RunError::Hook { .. }
             | RunError::Timeout(_)

@@ -2,11 +2,14 @@
 //! CLI), the test command in it, the verdict and the report, teardown on every path.
 
 mod bringup;
+mod endpoint;
 mod error;
 mod oneoff;
+mod ops;
 mod stack;
 mod test;
 
+pub use endpoint::Endpoint;
 pub use error::{EndpointError, RunError, exit};
 pub use stack::{KEEP_ENV, Stack, StackBuilder};
 pub use test::{TestOutcome, TestSettings, run_test};

@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 use indexmap::IndexMap;
 
 use super::bringup::{Images, Started, create_resources, prepare_images, start_services};
+use super::endpoint::Endpoint;
 use super::error::{EndpointError, RunError};
 use crate::cleanup::{Removed, stop_run, sweep, teardown_run};
 use crate::compose::{self, LoadOptions, Project};
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineError};
 use crate::plan::{PlanOptions, ReadyCheck, RunIdentity, StackPlan, with_dependencies};
 use crate::report::{Event, Reporter, SetupRecord, Silent};
 use crate::signal::Stop;
@@ -227,7 +228,7 @@ impl StackBuilder {
 /// ```no_run
 /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 /// let stack = dockhand::Stack::builder().file("compose/redis.yml").up().await?;
-/// let addr = stack.endpoint("cache", 6379)?; // "127.0.0.1:49153"
+/// let addr = stack.endpoint("cache", 6379)?; // 127.0.0.1:49153
 /// // ... talk to Redis at addr ...
 /// stack.down().await?;
 /// # Ok(()) }
@@ -245,6 +246,8 @@ pub struct Stack {
     timings: Vec<(String, Duration)>,
     /// (service, "port/proto") -> host port.
     ports: HashMap<(String, String), u16>,
+    /// How long a service may take to become ready, at bring-up and after a restart.
+    ready_timeout: Duration,
     /// Torn down already, or left up on purpose: `Drop` has nothing to do.
     done: bool,
 }
@@ -264,6 +267,7 @@ impl Stack {
             images: Images::new(),
             timings: Default::default(),
             ports: HashMap::new(),
+            ready_timeout: StackBuilder::default().ready_timeout,
             done: false,
         }
     }
@@ -304,7 +308,7 @@ impl Stack {
 
     /// The host address (`127.0.0.1:PORT`) where the container port `port`/tcp of `service` is
     /// published.
-    pub fn endpoint(&self, service: &str, port: u16) -> Result<String, EndpointError> {
+    pub fn endpoint(&self, service: &str, port: u16) -> Result<Endpoint, EndpointError> {
         self.endpoint_proto(service, port, "tcp")
     }
 
@@ -314,7 +318,7 @@ impl Stack {
         service: &str,
         port: u16,
         proto: &str,
-    ) -> Result<String, EndpointError> {
+    ) -> Result<Endpoint, EndpointError> {
         if !self.containers.contains_key(service) {
             let known: Vec<&str> = self.containers.keys().map(String::as_str).collect();
             return Err(EndpointError::NoSuchService {
@@ -327,7 +331,7 @@ impl Stack {
             .ports
             .get(&(service.to_string(), format!("{port}/{proto}")))
         {
-            Some(host_port) => Ok(format!("{}:{host_port}", self.engine.published_host())),
+            Some(host_port) => Ok(Endpoint::new(self.engine.published_host(), *host_port)),
             None => Err(EndpointError::NotPublished {
                 service: service.to_string(),
                 port,
@@ -337,17 +341,12 @@ impl Stack {
     }
 
     /// Every published port: (service, container port/proto, host address).
-    pub fn endpoints(&self) -> Vec<(String, String, String)> {
+    pub fn endpoints(&self) -> Vec<(String, String, Endpoint)> {
+        let host = self.engine.published_host();
         let mut out: Vec<_> = self
             .ports
             .iter()
-            .map(|((s, p), hp)| {
-                (
-                    s.clone(),
-                    p.clone(),
-                    format!("{}:{hp}", self.engine.published_host()),
-                )
-            })
+            .map(|((s, p), hp)| (s.clone(), p.clone(), Endpoint::new(host.clone(), *hp)))
             .collect();
         out.sort();
         out
@@ -365,6 +364,7 @@ impl Stack {
         reporter: &dyn Reporter,
         stop: &Stop,
     ) -> Result<(), RunError> {
+        self.ready_timeout = ready_timeout;
         let engine = &self.engine;
         let plan = &self.plan;
         let t0 = Instant::now();
@@ -456,6 +456,30 @@ impl Stack {
         .await;
         self.setup = started.setup;
         result
+    }
+
+    /// What each service's image holds.
+    pub(super) fn images(&self) -> &Images {
+        &self.images
+    }
+
+    /// How long a service may take to become ready.
+    pub(super) fn ready_timeout(&self) -> Duration {
+        self.ready_timeout
+    }
+
+    /// Reads the published ports of `service` again: a container started anew gets new host
+    /// ports.
+    pub(super) async fn reread_ports(&mut self, service: &str) -> Result<(), EngineError> {
+        let Some(id) = self.containers.get(service) else {
+            return Ok(());
+        };
+        let status = self.engine.status(id).await?;
+        self.ports.retain(|(s, _), _| s != service);
+        for (key, port) in status.published {
+            self.ports.insert((service.to_string(), key), port);
+        }
+        Ok(())
     }
 
     async fn read_ports(&mut self) -> Result<(), RunError> {

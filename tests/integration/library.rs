@@ -1,14 +1,14 @@
 //! The library as a user's `cargo test` uses it: a stack up, a real Redis, down.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpStream, ToSocketAddrs};
 
 use dockhand::Stack;
 
 use super::support::*;
 
 /// Sends one Redis command in the inline protocol and returns the reply line.
-fn redis(addr: &str, command: &str) -> String {
+fn redis(addr: impl ToSocketAddrs, command: &str) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
     s.write_all(format!("{command}\r\n").as_bytes()).unwrap();
     let mut buf = [0u8; 128];
@@ -49,7 +49,7 @@ async fn dropped_stack_is_torn_down_on_current_thread_runtime() {
             .await
             .unwrap();
         assert_eq!(
-            redis(&stack.endpoint("cache", 6379).unwrap(), "PING"),
+            redis(stack.endpoint("cache", 6379).unwrap(), "PING"),
             "+PONG"
         );
         assert!(!leftovers(&project).await.is_empty());
@@ -133,7 +133,7 @@ async fn a_readiness_check_from_the_builder_decides_and_timings_say_so() {
         .await
         .unwrap();
     assert_eq!(
-        redis(&stack.endpoint("cache", 6379).unwrap(), "PING"),
+        redis(stack.endpoint("cache", 6379).unwrap(), "PING"),
         "+PONG"
     );
     let phases: Vec<String> = stack.timings().into_iter().map(|(p, _)| p).collect();

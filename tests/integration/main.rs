@@ -8,6 +8,7 @@ mod config;
 mod guarantees;
 mod layout;
 mod library;
+mod library_ops;
 mod parity_config;
 mod parity_runtime;
 mod probes;

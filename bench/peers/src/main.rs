@@ -152,7 +152,7 @@ async fn check_network_gone(docker: &Docker, name: &str) -> Result<(), Error> {
 async fn round_dockhand(docker: &Docker, compose_file: &str) -> Result<Round, Error> {
     let t0 = Instant::now();
     let stack = dockhand::Stack::builder().file(compose_file).up().await?;
-    let addr = stack.endpoint("cache", REDIS_PORT)?;
+    let addr = stack.endpoint("cache", REDIS_PORT)?.to_string();
     let t1 = Instant::now();
     redis_ping(&addr).await?;
     let t2 = Instant::now();

@@ -1,5 +1,6 @@
 //! dockhand's own settings, in a service's `x-dockhand` extension field, so docker compose still
-//! accepts the same file: how dockhand decides the service is ready.
+//! accepts the same file: how dockhand decides the service is ready, how a reused container is
+//! reset, and which report files to collect from it.
 //!
 //! ```yaml
 //! services:
@@ -7,6 +8,10 @@
 //!     x-dockhand:
 //!       ready:
 //!         tcp: 5432
+//!       reset: ["psql", "-U", "postgres", "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public"]
+//!   app:
+//!     x-dockhand:
+//!       collect: ["/app/reports/*.xml"]
 //! ```
 
 use super::context::{Ctx, join};
@@ -45,33 +50,93 @@ impl Ctx {
                 continue;
             };
             let path = join(&format!("services.{name}"), FIELD);
-            service.ready = self.read_extension(ext, &path);
+            let Some(entries) = ext.map() else {
+                self.error(
+                    ext.pos,
+                    &path,
+                    format!("must be a mapping, not {}", ext.kind_name()),
+                );
+                continue;
+            };
+            for (key, value) in entries {
+                let here = join(&path, &key.name);
+                match key.name.as_str() {
+                    "ready" => service.ready = self.read_ready(value, &here),
+                    "reset" => service.reset = self.read_reset(value, &here),
+                    "collect" => service.collect = self.read_collect(value, &here),
+                    other => self.error_hint(
+                        key.pos,
+                        &here,
+                        format!("unknown key \"{other}\" in {FIELD}"),
+                        "x-dockhand knows: ready, reset, collect",
+                    ),
+                }
+            }
         }
     }
 
-    fn read_extension(&mut self, ext: &Node, path: &str) -> Option<Ready> {
-        let Some(entries) = ext.map() else {
-            self.error(
-                ext.pos,
-                path,
-                format!("must be a mapping, not {}", ext.kind_name()),
-            );
-            return None;
+    /// `reset`: one command (a string, run by `/bin/sh -c`, or a list of words) or a list of
+    /// commands (each a list of words).
+    fn read_reset(&mut self, node: &Node, path: &str) -> Vec<Vec<String>> {
+        let words = |n: &Node| -> Option<Vec<String>> {
+            match &n.value {
+                Value::Seq(items) => items
+                    .iter()
+                    .map(|i| i.str().map(String::from))
+                    .collect::<Option<Vec<_>>>()
+                    .filter(|w| !w.is_empty()),
+                _ => None,
+            }
         };
-        let mut ready = None;
-        for (key, value) in entries {
-            let here = join(path, &key.name);
-            match key.name.as_str() {
-                "ready" => ready = self.read_ready(value, &here),
-                other => self.error_hint(
-                    key.pos,
-                    &here,
-                    format!("unknown key \"{other}\" in {FIELD}"),
-                    "x-dockhand knows: ready",
+        let commands = match &node.value {
+            Value::Scalar(_) => node
+                .str()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| vec![vec!["/bin/sh".to_string(), "-c".to_string(), s.to_string()]]),
+            Value::Seq(items) if !items.is_empty() && items.iter().all(|i| i.str().is_some()) => {
+                words(node).map(|w| vec![w])
+            }
+            Value::Seq(items) if !items.is_empty() => items.iter().map(words).collect(),
+            _ => None,
+        };
+        commands.unwrap_or_else(|| {
+            self.error_hint(
+                node.pos,
+                path,
+                "must be a command or a list of commands",
+                "for example [\"redis-cli\", \"FLUSHALL\"], or [[\"a\", \"b\"], [\"c\"]]",
+            );
+            Vec::new()
+        })
+    }
+
+    /// `collect`: a glob or a list of globs, absolute paths inside the container.
+    fn read_collect(&mut self, node: &Node, path: &str) -> Vec<String> {
+        let globs: Option<Vec<&Node>> = match &node.value {
+            Value::Scalar(_) => Some(vec![node]),
+            Value::Seq(items) => Some(items.iter().collect()),
+            _ => None,
+        };
+        let Some(globs) = globs else {
+            self.error(node.pos, path, "must be a path glob or a list of them");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for g in globs {
+            match g.str() {
+                Some(p) if p.starts_with('/') && globset::Glob::new(p).is_ok() => {
+                    out.push(p.to_string())
+                }
+                Some(p) if !p.starts_with('/') => self.error_hint(
+                    g.pos,
+                    path,
+                    format!("{p:?} is not an absolute path"),
+                    "collect globs name files inside the container, such as /app/reports/*.xml",
                 ),
+                _ => self.error(g.pos, path, "must be a valid path glob"),
             }
         }
-        ready
+        out
     }
 
     fn read_ready(&mut self, node: &Node, path: &str) -> Option<Ready> {
@@ -285,6 +350,44 @@ mod tests {
                 "app".into()
             ]))
         );
+    }
+
+    #[test]
+    fn reset_takes_one_command_or_several() {
+        let reset = |ext: &str| load(ext).unwrap().services["db"].reset.clone();
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            reset("      reset: [redis-cli, FLUSHALL]\n"),
+            vec![words(&["redis-cli", "FLUSHALL"])]
+        );
+        assert_eq!(
+            reset("      reset: [[a, b], [c]]\n"),
+            vec![words(&["a", "b"]), words(&["c"])]
+        );
+        assert_eq!(
+            reset("      reset: 'rm -rf /data/*'\n"),
+            vec![words(&["/bin/sh", "-c", "rm -rf /data/*"])]
+        );
+        let e = load("      reset: [[a], b]\n").unwrap_err();
+        assert!(e.contains("compose.yml:5:"), "{e}");
+        assert!(e.contains("must be a command or a list of commands"), "{e}");
+        let e = load("      reset: {x: 1}\n").unwrap_err();
+        assert!(e.contains("services.db.x-dockhand.reset"), "{e}");
+    }
+
+    #[test]
+    fn collect_takes_absolute_globs() {
+        let collect = |ext: &str| load(ext).unwrap().services["db"].collect.clone();
+        assert_eq!(
+            collect("      collect: /app/reports/*.xml\n"),
+            vec!["/app/reports/*.xml".to_string()]
+        );
+        assert_eq!(
+            collect("      collect: [/a/*.xml, '/b/**/TEST-*.xml']\n"),
+            vec!["/a/*.xml".to_string(), "/b/**/TEST-*.xml".to_string()]
+        );
+        let e = load("      collect: [reports/*.xml]\n").unwrap_err();
+        assert!(e.contains("is not an absolute path"), "{e}");
     }
 
     #[test]

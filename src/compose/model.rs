@@ -204,6 +204,14 @@ pub struct Service {
     /// `extensions` keeps as written).
     #[serde(skip)]
     pub ready: Option<super::extension::Ready>,
+    /// Commands run in the service's container before a run reuses it (`x-dockhand.reset`),
+    /// each a list of words.
+    #[serde(skip)]
+    pub reset: Vec<Vec<String>>,
+    /// Globs of report files to copy out of the service's container after its test command
+    /// (`x-dockhand.collect`), absolute paths inside the container.
+    #[serde(skip)]
+    pub collect: Vec<String>,
     /// `x-` extension fields of the service, kept as written (after interpolation).
     #[serde(flatten)]
     pub extensions: IndexMap<String, serde_json::Value>,

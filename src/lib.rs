@@ -76,4 +76,4 @@ pub mod cli;
 
 pub use engine::ExecOutput;
 pub use plan::ReadyCheck;
-pub use run::{Endpoint, EndpointError, RunError, Stack, StackBuilder};
+pub use run::{Endpoint, EndpointError, RunError, SharedStack, Stack, StackBuilder};

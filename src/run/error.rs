@@ -92,6 +92,37 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// An environment variable dockhand reads holds a value it cannot use.
+    #[error("{name}={value:?} is not valid: expected {expected}")]
+    BadSetting {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What it should hold.
+        expected: &'static str,
+    },
+    /// The shared stack asked for failed to come up, in this process or in another one.
+    #[error("the shared stack failed to come up: {message}")]
+    SharedFailed {
+        /// The bring-up's error, as its process reported it.
+        message: String,
+    },
+    /// The keeper process of a shared stack could not be started.
+    #[error("cannot keep a shared stack: {reason}")]
+    Keeper {
+        /// What went wrong and what to do.
+        reason: String,
+    },
+    /// The folder that coordinates a shared stack could not be used.
+    #[error("cannot use the shared stack's folder {path}")]
+    ShareDir {
+        /// The folder.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// What a failed hook printed, for its message.
@@ -118,7 +149,8 @@ impl RunError {
             RunError::Load(_)
             | RunError::NoSuchService { .. }
             | RunError::NotInStack { .. }
-            | RunError::ExternalMissing { .. } => exit::BAD_INPUT,
+            | RunError::ExternalMissing { .. }
+            | RunError::BadSetting { .. } => exit::BAD_INPUT,
             RunError::Interrupted(sig) => 128 + sig.number(),
             RunError::Engine(_)
             | RunError::ServiceOperation { .. }
@@ -127,6 +159,9 @@ impl RunError {
             | RunError::Timeout(_)
             | RunError::Cancelled
             | RunError::Write { .. }
+            | RunError::SharedFailed { .. }
+            | RunError::Keeper { .. }
+            | RunError::ShareDir { .. }
             | RunError::Report(_)
             | RunError::Internal(_) => exit::INFRASTRUCTURE,
         }

@@ -6,10 +6,12 @@ mod endpoint;
 mod error;
 mod oneoff;
 mod ops;
+mod shared;
 mod stack;
 mod test;
 
 pub use endpoint::Endpoint;
 pub use error::{EndpointError, RunError, exit};
+pub use shared::{BIN_ENV, SHARE_KEY_ENV, SharedStack};
 pub use stack::{KEEP_ENV, Stack, StackBuilder};
 pub use test::{TestOutcome, TestSettings, run_test};

@@ -74,12 +74,16 @@ pub async fn sweep_abandoned(engine: &Engine, reporter: &dyn Reporter) {
 /// Settings for [`Stack`]; start with [`Stack::builder`].
 #[derive(Debug, Clone)]
 pub struct StackBuilder {
-    load: LoadOptions,
-    services: Vec<String>,
-    ready_timeout: Duration,
-    tag: Option<String>,
-    keep: bool,
-    ready: Vec<(String, ReadyCheck)>,
+    pub(super) load: LoadOptions,
+    pub(super) services: Vec<String>,
+    pub(super) ready_timeout: Duration,
+    pub(super) tag: Option<String>,
+    pub(super) keep: bool,
+    pub(super) ready: Vec<(String, ReadyCheck)>,
+    /// For [`shared`](Self::shared): what else tells stacks apart.
+    pub(super) share_key: Option<String>,
+    /// For [`shared`](Self::shared): how long the stack outlives its last user.
+    pub(super) linger: Option<Duration>,
 }
 
 impl Default for StackBuilder {
@@ -91,6 +95,8 @@ impl Default for StackBuilder {
             tag: None,
             keep: std::env::var(KEEP_ENV).is_ok_and(|v| !v.is_empty() && v != "0"),
             ready: Vec::new(),
+            share_key: None,
+            linger: None,
         }
     }
 }
@@ -169,8 +175,19 @@ impl StackBuilder {
         let (project, services) = load_project(&self.load, &self.services)?;
         let mut run = RunIdentity::new();
         run.keep = self.keep;
+        self.plan_from(&project, services, run)
+    }
+
+    /// The plan of `services` of the loaded `project` for run `run`, with the builder's tag
+    /// and readiness checks.
+    pub(super) fn plan_from(
+        &self,
+        project: &Project,
+        services: Vec<String>,
+        run: RunIdentity,
+    ) -> Result<StackPlan, RunError> {
         let mut plan = StackPlan::new(
-            &project,
+            project,
             run,
             &PlanOptions {
                 services,
@@ -482,7 +499,20 @@ impl Stack {
         Ok(())
     }
 
-    async fn read_ports(&mut self) -> Result<(), RunError> {
+    /// Takes over containers a stack of the same plan started earlier (a shared stack brought
+    /// up by another process), with what their images hold.
+    pub(super) fn adopt(&mut self, containers: IndexMap<String, String>, images: Images) {
+        self.containers = containers;
+        self.images = images;
+    }
+
+    /// The stack belongs to someone else (a shared stack's keeper): dropping this value
+    /// leaves it up.
+    pub(super) fn disown(&mut self) {
+        self.done = true;
+    }
+
+    pub(super) async fn read_ports(&mut self) -> Result<(), RunError> {
         for (service, id) in &self.containers {
             let status = self.engine.status(id).await?;
             for (key, port) in status.published {

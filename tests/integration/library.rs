@@ -8,7 +8,7 @@ use dockhand::Stack;
 use super::support::*;
 
 /// Sends one Redis command in the inline protocol and returns the reply line.
-fn redis(addr: impl ToSocketAddrs, command: &str) -> String {
+pub(crate) fn redis(addr: impl ToSocketAddrs, command: &str) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
     s.write_all(format!("{command}\r\n").as_bytes()).unwrap();
     let mut buf = [0u8; 128];

@@ -4,6 +4,7 @@
 //! They need a running Docker daemon and the fixture images (`fixtures/images/build.sh`).
 
 mod bad_input;
+mod command_line;
 mod config;
 mod guarantees;
 mod layout;

@@ -29,3 +29,9 @@ pub const OWNER_HOST: &str = "io.dockhand.owner-host";
 pub const MANAGED: &str = "io.dockhand.managed";
 /// Set when the user asked to keep the stack (`--keep`, `dockhand up`): sweeps leave it alone.
 pub const KEEP: &str = "io.dockhand.keep";
+/// Set on the resources of a reused stack (`dockhand test --reuse`), whose value names the
+/// stack; runs find it by this label and leave it up after them.
+pub const REUSE: &str = "io.dockhand.reuse";
+/// On a reused stack's containers: what the container was created from (its settings, its
+/// image and its dependencies'), so a run knows whether it may reuse it.
+pub const FINGERPRINT: &str = "io.dockhand.fingerprint";

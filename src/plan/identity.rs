@@ -15,6 +15,8 @@ pub struct RunIdentity {
     pub owner_start: Option<u64>,
     /// The stack outlives its owner on purpose; only `dockhand down` removes it.
     pub keep: bool,
+    /// A reused stack's name (`dockhand test --reuse`): later runs find it by it.
+    pub reuse: Option<String>,
 }
 
 impl RunIdentity {
@@ -27,6 +29,7 @@ impl RunIdentity {
             owner_host: owner::this_host(),
             owner_start: owner::start_time(std::process::id()),
             keep: false,
+            reuse: None,
         }
     }
 
@@ -44,6 +47,9 @@ impl RunIdentity {
         }
         if self.keep {
             labels.insert(labels::KEEP.to_string(), "true".to_string());
+        }
+        if let Some(stack) = &self.reuse {
+            labels.insert(labels::REUSE.to_string(), stack.clone());
         }
         labels
     }

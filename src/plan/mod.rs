@@ -4,6 +4,7 @@
 mod identity;
 mod naming;
 mod render;
+pub mod reuse;
 mod service;
 mod spec;
 mod stack;

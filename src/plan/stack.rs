@@ -237,6 +237,7 @@ mod tests {
             owner_host: "ci-7".into(),
             owner_start: Some(99),
             keep: false,
+            reuse: None,
         }
     }
 

@@ -115,6 +115,7 @@ impl StackBuilder {
                         owner_host: owner::this_host(),
                         owner_start: state.keeper_start,
                         keep: false,
+                        reuse: None,
                     };
                     let plan = self.plan_from(&project, services.clone(), run)?;
                     if let Some(stack) = attach(engine.clone(), plan, images.clone()).await? {

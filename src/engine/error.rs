@@ -52,19 +52,27 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
+    /// A path to copy from, or a directory to copy into, is not in the container.
     #[error(
         "no {path} in container {container}; paths are read inside the container, and a directory to copy into must exist there"
     )]
     NoSuchPath {
+        /// The container's id.
         container: String,
+        /// The path, as the container sees it.
         path: String,
+        /// The engine's answer.
         #[source]
         source: bollard::errors::Error,
     },
+    /// Files copied out of a container could not be written into a local directory.
     #[error("error unpacking {what} into {dir}")]
     Unpack {
+        /// What was copied: the path and its container.
         what: String,
+        /// The local directory.
         dir: String,
+        /// Why.
         #[source]
         source: std::io::Error,
     },

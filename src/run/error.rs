@@ -37,21 +37,26 @@ pub enum RunError {
         files: String,
         known: String,
     },
+    /// A service named to a running [`Stack`](super::Stack) is not one it started.
     #[error("no service named {service} in stack {stack}; services: {known}")]
     NotInStack {
+        /// The name asked for.
         service: String,
         /// The stack's project name.
         stack: String,
         /// The services the stack started, comma-separated.
         known: String,
     },
+    /// The engine refused or failed what a test asked of a service of a running stack.
     #[error("could not {action} service {service} of stack {stack}")]
     ServiceOperation {
         /// What was asked: `pause`, `copy /tmp/x into`, "run `redis-cli ping` in".
         action: String,
+        /// The service.
         service: String,
         /// The stack's project name.
         stack: String,
+        /// The engine's error.
         #[source]
         source: Box<EngineError>,
     },

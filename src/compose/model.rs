@@ -12,17 +12,24 @@ use serde::Serialize;
 /// A fully loaded, interpolated, merged and validated compose project.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Project {
+    /// The project name (`-p`, `COMPOSE_PROJECT_NAME`, the file's `name:` or the folder name),
+    /// without a run's suffix.
     pub name: String,
     /// The project folder: relative paths in the files were resolved against it.
     #[serde(skip)]
     pub working_dir: PathBuf,
+    /// The services, in file order, by name.
     pub services: IndexMap<String, Service>,
+    /// Top-level `networks:`, by key (the loader adds `default` when a service uses it).
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub networks: IndexMap<String, Network>,
+    /// Top-level named `volumes:`, by key.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub volumes: IndexMap<String, Volume>,
+    /// Top-level `secrets:`, by key.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub secrets: IndexMap<String, FileObject>,
+    /// Top-level `configs:`, by key.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub configs: IndexMap<String, FileObject>,
     /// Non-fatal findings (unset variables, ignored keys), each said once.
@@ -36,165 +43,233 @@ pub struct Project {
     pub extensions: IndexMap<String, serde_json::Value>,
 }
 
+/// One service of the project, with every short form expanded and every path resolved.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Service {
+    /// The service's key under `services:`.
     #[serde(skip)]
     pub name: String,
+    /// `image:`: the image to run, and the tag given to what `build:` produces.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// `build:`: how to build the image, if the service builds one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub build: Option<Build>,
+    /// `command:` as words (a string is split as a shell would); `None` keeps the image's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<String>>,
+    /// `entrypoint:` as words; `None` keeps the image's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entrypoint: Option<Vec<String>>,
     /// `None` value: a bare key whose variable is not set anywhere (left out of the container).
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub environment: IndexMap<String, Option<String>>,
+    /// `depends_on:`: the services to start first, and what to wait for from each.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub depends_on: IndexMap<String, DependsOn>,
+    /// `healthcheck:`, overriding the image's; `None` keeps the image's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<Healthcheck>,
+    /// `ports:`, one entry per container port.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<Port>,
+    /// `expose:`: ports (`"80"`, `"53/udp"`) open to other services, not to the host.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expose: Vec<String>,
+    /// `volumes:`: the service's mounts, long form.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<ServiceVolume>,
     /// Networks the service joins; the loader fills in `default` when the file names none
     /// (and `network_mode` is not set).
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub networks: IndexMap<String, ServiceNetwork>,
+    /// `network_mode:` (`host`, `none`, `service:NAME`, `container:NAME`), if set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network_mode: Option<String>,
     /// `links:` entries as `service` or `service:alias`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<String>,
+    /// `labels:` of the container.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub labels: IndexMap<String, String>,
+    /// `container_name:`; dockhand adds the run's suffix so parallel runs never collide.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container_name: Option<String>,
+    /// `hostname:` inside the container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,
+    /// `working_dir:` inside the container; `None` keeps the image's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
+    /// `user:` (`name`, `uid`, `uid:gid`); `None` keeps the image's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// `profiles:`: the service starts only when one of them is turned on (none: always).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<String>,
     /// `host:ip` pairs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extra_hosts: Vec<String>,
+    /// `tmpfs:` mount targets, each optionally with `:options`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tmpfs: Vec<String>,
+    /// `ulimits:` by name (`nofile`, `nproc`, ...).
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub ulimits: IndexMap<String, Ulimit>,
+    /// `secrets:` the container receives.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<ServiceFileRef>,
+    /// `configs:` the container receives.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub configs: Vec<ServiceFileRef>,
+    /// `cap_add:`: Linux capabilities added.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cap_add: Vec<String>,
+    /// `cap_drop:`: Linux capabilities dropped.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cap_drop: Vec<String>,
+    /// `dns:` servers.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dns: Vec<String>,
+    /// `privileged:`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub privileged: bool,
+    /// `init:`: run an init process as PID 1; `None` leaves it to the engine.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub init: Option<bool>,
+    /// `read_only:`: the root file system is mounted read-only.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub read_only: bool,
+    /// `tty:`: allocate a pseudo-terminal.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub tty: bool,
+    /// `stdin_open:`: keep standard input open.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub stdin_open: bool,
+    /// `stop_signal:` (default `SIGTERM`), used by `--graceful-stop`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_signal: Option<String>,
+    /// `stop_grace_period:` (default 10 s): how long a graceful stop waits before killing.
     #[serde(skip_serializing_if = "Option::is_none", with = "duration_opt")]
     pub stop_grace_period: Option<Duration>,
     /// Bytes (printed as a string of digits, as compose does).
     #[serde(skip_serializing_if = "Option::is_none", with = "bytes_opt_u64")]
     pub shm_size: Option<u64>,
+    /// `platform:` (`linux/amd64`, ...) of the image.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
+    /// `pull_policy:` (`always`, `never`, `missing`, `build`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pull_policy: Option<String>,
+    /// `restart:` policy (`no`, `always`, `on-failure[:N]`, `unless-stopped`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart: Option<String>,
+    /// `domainname:` inside the container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domainname: Option<String>,
+    /// `dns_search:` domains.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dns_search: Vec<String>,
+    /// `dns_opt:` resolver options.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dns_opt: Vec<String>,
+    /// `group_add:`: extra groups of the container's user.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub group_add: Vec<String>,
+    /// `security_opt:` (`no-new-privileges`, `seccomp=...`, ...).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub security_opt: Vec<String>,
+    /// `sysctls:` set in the container's namespaces.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub sysctls: IndexMap<String, String>,
     /// Bytes (printed as a string of digits, as compose does).
     #[serde(skip_serializing_if = "Option::is_none", with = "bytes_opt")]
     pub mem_limit: Option<i64>,
+    /// `mem_reservation:` in bytes: the soft memory limit.
     #[serde(skip_serializing_if = "Option::is_none", with = "bytes_opt")]
     pub mem_reservation: Option<i64>,
     /// Bytes; -1 for unlimited swap.
     #[serde(skip_serializing_if = "Option::is_none", with = "bytes_opt")]
     pub memswap_limit: Option<i64>,
+    /// `mem_swappiness:`, 0 to 100.
     #[serde(skip_serializing_if = "Option::is_none", with = "bytes_opt")]
     pub mem_swappiness: Option<i64>,
+    /// `pids_limit:`: most processes in the container; -1 for unlimited.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pids_limit: Option<i64>,
+    /// `cpus:`: CPU time as a number of CPUs (`1.5`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpus: Option<f64>,
+    /// `cpu_shares:`: relative CPU weight.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_shares: Option<i64>,
+    /// `cpu_quota:` in microseconds per `cpu_period`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_quota: Option<i64>,
+    /// `cpu_period:` in microseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_period: Option<i64>,
+    /// `cpu_rt_runtime:` in microseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_rt_runtime: Option<i64>,
+    /// `cpu_rt_period:` in microseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_rt_period: Option<i64>,
+    /// `cpuset:`: the CPUs the container may use (`0-2`, `0,1`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpuset: Option<String>,
+    /// `oom_score_adj:`, -1000 to 1000.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oom_score_adj: Option<i64>,
+    /// `oom_kill_disable:`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub oom_kill_disable: bool,
+    /// `deploy:`: replicas and resources.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deploy: Option<Deploy>,
+    /// `scale:`: how many containers of the service (default 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scale: Option<u64>,
     /// `service[:ro|:rw]` or `container:name[:ro|:rw]`, as written.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub volumes_from: Vec<String>,
+    /// `logging:`: the log driver and its options.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logging: Option<Logging>,
+    /// `devices:`: host devices made available in the container.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<Device>,
+    /// `device_cgroup_rules:` (`c 1:3 mr`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub device_cgroup_rules: Vec<String>,
+    /// `ipc:` namespace mode (`host`, `shareable`, `service:NAME`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ipc: Option<String>,
+    /// `pid:` namespace mode (`host`, `service:NAME`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pid: Option<String>,
+    /// `uts:` namespace mode (`host`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uts: Option<String>,
+    /// `userns_mode:` (`host`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub userns_mode: Option<String>,
+    /// `cgroup_parent:`: the parent cgroup of the container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroup_parent: Option<String>,
+    /// `cgroup:` namespace mode (`host` or `private`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroup: Option<String>,
+    /// `mac_address:` of the container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
+    /// `runtime:`: the OCI runtime (`runc`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
+    /// `storage_opt:`: storage driver options.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub storage_opt: IndexMap<String, String>,
+    /// `blkio_config:`: block I/O weights and limits.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blkio_config: Option<BlkioConfig>,
     /// Commands run in the container right after it starts, in order.
@@ -217,22 +292,30 @@ pub struct Service {
     pub extensions: IndexMap<String, serde_json::Value>,
 }
 
+/// `build:`: how a service's image is built.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Build {
     /// Absolute path of the build context.
     pub context: PathBuf,
+    /// `dockerfile:`, relative to the context; `None` means `Dockerfile`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dockerfile: Option<String>,
+    /// `dockerfile_inline:`: the Dockerfile's text, instead of a file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dockerfile_inline: Option<String>,
+    /// `args:`: build arguments; `None` value: a bare name whose variable is not set.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub args: IndexMap<String, Option<String>>,
+    /// `target:`: the stage of a multi-stage Dockerfile to build.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// `labels:` of the built image.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub labels: IndexMap<String, String>,
+    /// `extra_hosts:` during the build, `host:ip` pairs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extra_hosts: Vec<String>,
+    /// `network:` the build's `RUN` steps use.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<String>,
 }
@@ -241,8 +324,10 @@ pub struct Build {
 /// section is kept as written for `config`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Deploy {
+    /// `replicas:`: how many containers of the service.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replicas: Option<u64>,
+    /// `resources:`: limits and reservations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<DeployResources>,
     /// Swarm's keys (mode, placement, update_config, ...): nothing to carry out on one engine.
@@ -250,21 +335,27 @@ pub struct Deploy {
     pub other: IndexMap<String, serde_json::Value>,
 }
 
+/// `deploy.resources:`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeployResources {
+    /// `limits:`: hard limits.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limits: Option<ResourceLimits>,
+    /// `reservations:`: what the container is guaranteed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reservations: Option<ResourceLimits>,
 }
 
+/// CPU, memory and process limits, under `limits:` or `reservations:`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ResourceLimits {
+    /// CPU time as a number of CPUs (`0.5`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpus: Option<f64>,
     /// Bytes.
     #[serde(skip_serializing_if = "Option::is_none", with = "bytes_opt")]
     pub memory: Option<i64>,
+    /// Most processes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pids: Option<i64>,
 }
@@ -272,8 +363,10 @@ pub struct ResourceLimits {
 /// `logging:`: the container's log driver and its options.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Logging {
+    /// The log driver (`json-file`, `local`, ...); `None` is the engine's default.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
+    /// The driver's options (`max-size`, ...).
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub options: IndexMap<String, String>,
 }
@@ -284,14 +377,19 @@ pub struct BlkioConfig {
     /// 0 is unset (compose leaves it out).
     #[serde(skip_serializing_if = "is_zero_u16")]
     pub weight: u16,
+    /// Weights of single devices.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub weight_device: Vec<BlkioWeight>,
+    /// Read limits in bytes per second, per device.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub device_read_bps: Vec<BlkioRate>,
+    /// Read limits in operations per second, per device.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub device_read_iops: Vec<BlkioRate>,
+    /// Write limits in bytes per second, per device.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub device_write_bps: Vec<BlkioRate>,
+    /// Write limits in operations per second, per device.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub device_write_iops: Vec<BlkioRate>,
 }
@@ -304,25 +402,33 @@ fn is_zero_u16(n: &u16) -> bool {
 /// as Go does).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BlkioWeight {
+    /// The device (`/dev/sda`).
     pub path: String,
+    /// Its weight, 10 to 1000.
     pub weight: u16,
 }
 
 /// A block device's rate limit: bytes or operations per second. Serialized in `render.rs`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BlkioRate {
+    /// The device (`/dev/sda`).
     pub path: String,
+    /// Bytes or operations per second.
     pub rate: u64,
 }
 
 /// A lifecycle hook: a command run in the service's container (`post_start`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ServiceHook {
+    /// The command, as words.
     pub command: Vec<String>,
+    /// The user it runs as; `None` is the container's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// Run it with extended privileges.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub privileged: bool,
+    /// Its working folder; `None` is the container's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
     /// `None` value: a bare key whose variable is not set anywhere (left out).
@@ -333,15 +439,22 @@ pub struct ServiceHook {
 /// A host device made available in the container.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Device {
+    /// The device's path on the host.
     pub source: String,
+    /// Its path in the container.
     pub target: String,
+    /// `r`, `w` and `m` (mknod), as a cgroup rule spells them.
     pub permissions: String,
 }
 
+/// One `depends_on:` entry: what to wait for from a dependency.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DependsOn {
+    /// What counts as the dependency being there (default: started).
     pub condition: Condition,
+    /// `required:` (default true): a dependency left out by profiles is an error.
     pub required: bool,
+    /// `restart:`: compose restarts the dependent when the dependency is updated.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub restart: bool,
 }
@@ -356,29 +469,40 @@ impl Default for DependsOn {
     }
 }
 
+/// `depends_on.condition:`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Condition {
+    /// `service_started`: the container runs.
     ServiceStarted,
+    /// `service_healthy`: its healthcheck passes.
     ServiceHealthy,
+    /// `service_completed_successfully`: it exited with status 0.
     ServiceCompletedSuccessfully,
 }
 
+/// `healthcheck:`: how the engine (and dockhand) checks that a container is healthy.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Healthcheck {
     /// `["CMD", ...]`, `["CMD-SHELL", "..."]` or `["NONE"]`; `None` keeps the image's test.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test: Option<Vec<String>>,
+    /// Time between checks (compose's default 30 s).
     #[serde(skip_serializing_if = "Option::is_none", with = "duration_opt")]
     pub interval: Option<Duration>,
+    /// Time one check may take (default 30 s).
     #[serde(skip_serializing_if = "Option::is_none", with = "duration_opt")]
     pub timeout: Option<Duration>,
+    /// Failures in a row that make the container unhealthy (default 3).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retries: Option<u64>,
+    /// Time after start during which failures do not count (default 0).
     #[serde(skip_serializing_if = "Option::is_none", with = "duration_opt")]
     pub start_period: Option<Duration>,
+    /// Time between checks during the start period (default 5 s).
     #[serde(skip_serializing_if = "Option::is_none", with = "duration_opt")]
     pub start_interval: Option<Duration>,
+    /// `disable: true`: no healthcheck, not even the image's.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub disable: bool,
 }
@@ -386,27 +510,37 @@ pub struct Healthcheck {
 /// One container port; short-syntax ranges are expanded to one entry per port.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Port {
+    /// The container port.
     pub target: u16,
     /// Host port or host port range (`"8080"`, `"8000-8010"`); `None` means an ephemeral port.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
+    /// The host address to bind (`127.0.0.1`); `None` binds every interface.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_ip: Option<String>,
     /// `tcp`, `udp` or `sctp`.
     pub protocol: String,
+    /// `host` or `ingress` (Swarm's; one engine publishes on the host either way).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
+    /// A name for the port (`web`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
+/// What a service mount is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VolumeKind {
+    /// A host path.
     Bind,
+    /// A named or anonymous volume.
     Volume,
+    /// A tmpfs in memory.
     Tmpfs,
+    /// A Windows named pipe.
     Npipe,
+    /// A Swarm cluster volume.
     Cluster,
 }
 
@@ -414,25 +548,33 @@ pub enum VolumeKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(into = "super::render::ComposeMount")]
 pub struct ServiceVolume {
+    /// What is mounted.
     #[serde(rename = "type")]
     pub kind: VolumeKind,
     /// Absolute host path for binds, volume name for named volumes, `None` for anonymous ones.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The absolute path inside the container.
     pub target: String,
+    /// Mounted read-only (`:ro`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub read_only: bool,
+    /// Create a missing host path for a bind (compose's default for the short form).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bind_create_host_path: Option<bool>,
+    /// Mount propagation of a bind (`rprivate`, `shared`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bind_propagation: Option<String>,
+    /// Do not copy the image's files into a new volume.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub volume_nocopy: Option<bool>,
+    /// Mount only this folder of the volume.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub volume_subpath: Option<String>,
     /// Bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tmpfs_size: Option<u64>,
+    /// File mode of the tmpfs root (`0o1777`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tmpfs_mode: Option<u32>,
     /// `z` or `Z`: the SELinux label to give a bind mount.
@@ -440,35 +582,48 @@ pub struct ServiceVolume {
     pub bind_selinux: Option<String>,
 }
 
+/// How a service joins one network.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ServiceNetwork {
+    /// Further names the service answers to on this network.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// A fixed IPv4 address in the network's subnet.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ipv4_address: Option<String>,
+    /// A fixed IPv6 address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ipv6_address: Option<String>,
+    /// Order in which networks are connected, highest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
 }
 
+/// A top-level network.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Network {
     /// The name on the engine when the file sets `name:` (otherwise `<project>_<key>`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// `driver:` (`bridge` by default).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
+    /// `driver_opts:`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub driver_opts: IndexMap<String, String>,
+    /// `external: true`: made outside the project; used, never created or removed.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub external: bool,
+    /// `internal: true`: no route outside.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub internal: bool,
+    /// `attachable:`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub attachable: bool,
+    /// `enable_ipv6:`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub enable_ipv6: bool,
+    /// `labels:` of the network.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub labels: IndexMap<String, String>,
     /// IPAM subnets, if any (printed as compose does, under `ipam.config`).
@@ -480,16 +635,22 @@ pub struct Network {
     pub subnets: Vec<String>,
 }
 
+/// A top-level named volume.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Volume {
+    /// The name on the engine when the file sets `name:` (otherwise `<project>_<key>`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// `driver:` (`local` by default).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
+    /// `driver_opts:`.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub driver_opts: IndexMap<String, String>,
+    /// `external: true`: made outside the project; used, never created or removed.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub external: bool,
+    /// `labels:` of the volume.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub labels: IndexMap<String, String>,
 }
@@ -500,12 +661,16 @@ pub struct FileObject {
     /// The name on the engine when the file sets `name:`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// `file:`: the absolute path of the file holding the value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<PathBuf>,
+    /// `environment:`: the variable holding the value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
+    /// `content:`: the value itself, written inline (configs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
+    /// `external: true`: a Swarm object dockhand cannot provide.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub external: bool,
     /// The value of the `environment` variable, read when the project is loaded (compose
@@ -514,18 +679,26 @@ pub struct FileObject {
     pub value: Option<String>,
 }
 
+/// A secret or config given to a service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ServiceFileRef {
+    /// The key under top-level `secrets:` or `configs:`.
     pub source: String,
+    /// Where it appears in the container; `None` is `/run/secrets/<source>` for a secret,
+    /// `/<source>` for a config.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// File mode (`0o444` when unset).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<u32>,
 }
 
+/// One `ulimits:` entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Ulimit {
+    /// The soft limit.
     pub soft: i64,
+    /// The hard limit.
     pub hard: i64,
 }
 

@@ -7,58 +7,91 @@ use std::time::Duration;
 /// Something that happened during a run, for people watching it.
 #[derive(Debug, Clone)]
 pub enum Event<'a> {
+    /// An image build began.
     Building {
+        /// The service whose image it is.
         service: &'a str,
+        /// The image reference being built.
         image: &'a str,
     },
+    /// A line of build output (shown with `--verbose`).
     BuildOutput {
+        /// The service being built.
         service: &'a str,
+        /// The line, without its newline.
         line: &'a str,
     },
+    /// An image build finished.
     Built {
+        /// The service whose image it is.
         service: &'a str,
+        /// The image reference built.
         image: &'a str,
+        /// How long the build took.
         elapsed: Duration,
     },
+    /// A service's container is being created and started.
     Starting {
+        /// The service.
         service: &'a str,
     },
+    /// A service's container runs; readiness is checked next.
     Started {
+        /// The service.
         service: &'a str,
     },
+    /// A service became ready.
     Ready {
+        /// The service.
         service: &'a str,
         /// The check that passed: `healthcheck`, `postgres protocol`, `running`, ...
         check: &'a str,
+        /// Time from its start to ready.
         elapsed: Duration,
     },
+    /// A service failed to come up.
     Failed {
+        /// The service.
         service: &'a str,
+        /// Why, in a short sentence.
         reason: &'a str,
     },
+    /// The test command started in its one-off container.
     TestStarted {
+        /// The service whose image runs the test command.
         service: &'a str,
+        /// The one-off container's engine name.
         container: &'a str,
     },
+    /// A line of the test command's output.
     Output {
+        /// The service running the test command.
         service: &'a str,
+        /// The line, without its newline.
         line: &'a str,
     },
     /// The `Output` lines so far should reach the screen now (sent after each chunk).
     OutputFlush,
+    /// Something the user should know that does not stop the run.
     Warning {
+        /// The warning.
         message: &'a str,
     },
+    /// Information about the run (where the logs went, how to remove a kept stack).
     Note {
+        /// The note.
         message: &'a str,
     },
+    /// The stack is being removed.
     TearingDown {
+        /// The project name on the engine.
         project: &'a str,
     },
 }
 
 /// Receives the events of a run. Must be cheap: it is called from the run loop.
 pub trait Reporter: Send + Sync {
+    /// Handles one event.
     fn event(&self, event: Event<'_>);
 }
 

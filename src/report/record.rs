@@ -13,9 +13,11 @@ use crate::verdict::{MarkerFound, Verdict};
 /// How the set-up of one service went.
 #[derive(Debug, Clone)]
 pub struct SetupRecord {
+    /// The service.
     pub service: String,
     /// From the create call to ready.
     pub duration: Duration,
+    /// Whether it came up.
     pub result: SetupResult,
     /// The check that made it ready (`healthcheck`, `postgres protocol`, `tcp 8080`, ...).
     pub check: Option<String>,
@@ -56,15 +58,21 @@ pub fn human(d: Duration) -> String {
     }
 }
 
+/// How a service's set-up ended.
 #[derive(Debug, Clone)]
 pub enum SetupResult {
+    /// It became ready.
     Ready,
+    /// It failed to start or get ready, or died later.
     Failed {
+        /// Why, in a sentence.
         message: String,
+        /// The last lines of its log.
         log_tail: String,
     },
     /// Not started because the run stopped first (another service failed, or a signal).
     NotStarted {
+        /// Why it was not started.
         reason: String,
     },
 }
@@ -83,8 +91,11 @@ pub fn mark_failed(setup: &mut [SetupRecord], service: &str, message: String, lo
 /// The test command's run.
 #[derive(Debug, Clone)]
 pub struct TestRecord {
+    /// The command as it ran.
     pub command: Vec<String>,
+    /// How long it ran.
     pub duration: Duration,
+    /// Pass or fail, and why.
     pub verdict: Verdict,
     /// The whole raw output.
     pub output_path: PathBuf,
@@ -95,8 +106,11 @@ pub struct TestRecord {
 /// The output of a test command that is still running.
 #[derive(Debug, Clone)]
 pub struct PartialOutput {
+    /// When the command started.
     pub started: Instant,
+    /// The file its raw output goes to.
     pub path: PathBuf,
+    /// Its last bytes so far.
     pub tail: OutputTail,
 }
 
@@ -107,14 +121,21 @@ pub struct RunRecord {
     pub project: String,
     /// The name on the engine, with the run's suffix.
     pub run_project: String,
+    /// The service whose image runs the test command.
     pub service: String,
     /// The test command as it runs (the override, or the service's own command).
     pub command: Vec<String>,
+    /// That service's image reference.
     pub image: String,
+    /// The `--tag` given, if any.
     pub tag: Option<String>,
+    /// When the run started (wall clock), once it has.
     pub started_at: Option<SystemTime>,
+    /// How long the whole run took.
     pub duration: Duration,
+    /// Each service's set-up, in start order.
     pub setup: Vec<SetupRecord>,
+    /// The test command's run, once it has ended.
     pub test: Option<TestRecord>,
     /// Every `KEY=VALUE` the compose file sets on the run's services: the values of
     /// secret-looking names are masked in reports.
@@ -123,6 +144,7 @@ pub struct RunRecord {
     pub partial: Option<PartialOutput>,
     /// Why the run ended before a verdict, if it did.
     pub error: Option<String>,
+    /// The folder holding every container's log.
     pub artifacts: PathBuf,
     /// How long each phase of the run took, in the order they ran.
     pub timings: Vec<(String, Duration)>,

@@ -1,16 +1,27 @@
 //! The labels every resource dockhand creates carries: compose's own, so docker compose users see
 //! the stack, and dockhand's, so teardown and the sweep find a run's resources by label.
 
+/// compose's project name; dockhand's includes the run's suffix (`seed-1a2b3c4d`).
 pub const PROJECT: &str = "com.docker.compose.project";
+/// compose's service name.
 pub const SERVICE: &str = "com.docker.compose.service";
+/// `True` on the test command's one-off container, `False` on the services' containers.
 pub const ONEOFF: &str = "com.docker.compose.oneoff";
+/// The replica number of a service's container, from 1.
 pub const CONTAINER_NUMBER: &str = "com.docker.compose.container-number";
+/// A hash of the service's configuration, as compose computes it.
 pub const CONFIG_HASH: &str = "com.docker.compose.config-hash";
+/// On a network: its key in the compose file.
 pub const NETWORK: &str = "com.docker.compose.network";
+/// On a volume: its key in the compose file.
 pub const VOLUME: &str = "com.docker.compose.volume";
+/// The service's `depends_on`, as compose writes it (`db:service_healthy:false`).
 pub const DEPENDS_ON: &str = "com.docker.compose.depends_on";
+/// The compose files of the project, comma-separated absolute paths.
 pub const CONFIG_FILES: &str = "com.docker.compose.project.config_files";
+/// The project folder.
 pub const WORKING_DIR: &str = "com.docker.compose.project.working_dir";
+/// The compose version that made the resource (see [`COMPOSE_VERSION`]).
 pub const VERSION: &str = "com.docker.compose.version";
 /// The Docker Compose release whose behaviour dockhand follows, written in the version label
 /// so compose's own commands (`ls`, `ps`) read dockhand's stacks as their own.

@@ -9,12 +9,16 @@ use tokio_util::sync::CancellationToken;
 /// A signal that ended the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interrupt {
+    /// SIGHUP: the terminal went away.
     Hangup,
+    /// SIGINT: Ctrl-C.
     Interrupt,
+    /// SIGTERM: asked to stop (by CI, `kill`, an orchestrator).
     Terminate,
 }
 
 impl Interrupt {
+    /// The signal's name (`SIGINT`).
     pub fn name(self) -> &'static str {
         match self {
             Interrupt::Hangup => "SIGHUP",
@@ -41,6 +45,7 @@ pub struct Stop {
 }
 
 impl Stop {
+    /// A stop request nobody has made yet.
     pub fn new() -> Stop {
         Stop::default()
     }
@@ -54,6 +59,7 @@ impl Stop {
         }
     }
 
+    /// The cancellation token: cancelled once the run is stopping, for `select!` and child tasks.
     pub fn token(&self) -> &CancellationToken {
         &self.token
     }
@@ -71,10 +77,12 @@ impl Stop {
         self.token.cancel();
     }
 
+    /// The signal that stopped the run, if one did (the first, when several came).
     pub fn interrupted(&self) -> Option<Interrupt> {
         self.interrupt.lock().ok().and_then(|i| *i)
     }
 
+    /// Whether the run is stopping, for any reason.
     pub fn is_stopped(&self) -> bool {
         self.token.is_cancelled()
     }

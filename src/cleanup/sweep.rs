@@ -9,11 +9,17 @@ use crate::{labels, owner};
 /// One run found on the engine, from its labels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunOwner {
+    /// The run id (`io.dockhand.run`).
     pub run: String,
+    /// The project name on the engine.
     pub project: String,
+    /// The owner process's id, if the label is readable.
     pub pid: Option<u32>,
+    /// The owner process's start time in clock ticks since boot, if recorded.
     pub start: Option<u64>,
+    /// The host the owner runs on.
     pub host: String,
+    /// The stack was kept on purpose: never swept.
     pub keep: bool,
 }
 

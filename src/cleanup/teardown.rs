@@ -11,12 +11,16 @@ use crate::labels;
 /// What a teardown removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Removed {
+    /// Containers removed.
     pub containers: usize,
+    /// Networks removed.
     pub networks: usize,
+    /// Volumes removed.
     pub volumes: usize,
 }
 
 impl Removed {
+    /// Whether nothing was removed.
     pub fn is_empty(&self) -> bool {
         self.containers == 0 && self.networks == 0 && self.volumes == 0
     }

@@ -6,8 +6,11 @@ use std::path::PathBuf;
 /// Where a value sits: an index into the loader's file table plus a 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Pos {
+    /// Index into the loader's table of files read.
     pub file: usize,
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column.
     pub col: usize,
 }
 
@@ -22,7 +25,9 @@ pub struct Diagnostic {
     pub col: usize,
     /// Dotted path of the value, like `services.db.ports[0]`; empty for the whole file.
     pub path: String,
+    /// What is wrong, as a short lowercase phrase.
     pub message: String,
+    /// What to do about it, when dockhand can tell (`did you mean 'image'?`).
     pub hint: Option<String>,
     /// The text of the offending line, for the snippet.
     pub source_line: Option<String>,
@@ -73,19 +78,31 @@ pub enum LoadError {
     /// Problems in the files themselves, all of them at once.
     #[error("{}", render_all(.0))]
     Invalid(Vec<Diagnostic>),
+    /// No `-f` was given and the folder holds none of the default file names.
     #[error("no compose file found in {} (looked for {})", .dir.display(), .looked_for.join(", "))]
     NoComposeFile {
+        /// The folder searched.
         dir: PathBuf,
+        /// The file names looked for.
         looked_for: Vec<String>,
     },
+    /// A compose, env or included file could not be read.
     #[error("error reading {}", .path.display())]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The cause.
         #[source]
         source: std::io::Error,
     },
+    /// A service named on the command line or in the builder is not in the project.
     #[error("no such service: {name} (known services: {})", .known.join(", "))]
-    NoSuchService { name: String, known: Vec<String> },
+    NoSuchService {
+        /// The name given.
+        name: String,
+        /// The project's services.
+        known: Vec<String>,
+    },
 }
 
 impl LoadError {

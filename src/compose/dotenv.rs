@@ -11,7 +11,9 @@ use super::interpolate::{InterpolateError, interpolate};
 /// A problem in an env file, with its 1-based line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DotenvError {
+    /// 1-based line of the problem.
     pub line: usize,
+    /// What is wrong.
     pub message: String,
 }
 

@@ -30,8 +30,11 @@ pub enum Ready {
     Tcp(u16),
     /// A GET of `path` on the container port answers `status`, or any 2xx when `None`.
     Http {
+        /// The container port.
         port: u16,
+        /// The request path (`/health`).
         path: String,
+        /// The status expected; `None` accepts any 2xx.
         status: Option<u16>,
     },
     /// A line of the container's output matches this regular expression.

@@ -38,6 +38,7 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// An empty graph.
     pub fn new() -> Self {
         Graph::default()
     }
@@ -70,6 +71,7 @@ impl Graph {
         graph
     }
 
+    /// Adds a service with no dependencies (yet); adding it again changes nothing.
     pub fn add_node(&mut self, name: &str) {
         self.deps.entry(name.to_string()).or_default();
     }
@@ -95,6 +97,7 @@ impl Graph {
             .flat_map(|e| e.iter().map(|(k, v)| (k.as_str(), *v)))
     }
 
+    /// The services `name` depends on directly, in the order they were added.
     pub fn dependencies(&self, name: &str) -> impl Iterator<Item = &str> {
         self.edges(name).map(|(d, _)| d)
     }

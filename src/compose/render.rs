@@ -16,7 +16,9 @@ thread_local! {
 /// Output format of [`render_config`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfigFormat {
+    /// YAML, as `docker compose config` prints by default.
     Yaml,
+    /// JSON, as `docker compose config --format json` prints.
     Json,
 }
 

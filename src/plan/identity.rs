@@ -9,7 +9,9 @@ use crate::{labels, owner};
 pub struct RunIdentity {
     /// Short unique id, also the suffix of the project name.
     pub id: String,
+    /// Process id of the dockhand process that owns the run.
     pub owner_pid: u32,
+    /// Host name of the machine it runs on.
     pub owner_host: String,
     /// The owner's start time in clock ticks since boot (see [`crate::owner`]).
     pub owner_start: Option<u64>,

@@ -36,7 +36,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Down(args) => down(args).await,
         Command::Ps => ps().await,
         Command::Config(args) => config(args).map_err(CliError::from),
-        Command::Prune => prune().await,
+        Command::Prune { reused } => prune(reused).await,
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
         Command::Reap { run } => return crate::cleanup::reaper::run(&run).await,
@@ -154,6 +154,7 @@ fn test_settings(args: &TestArgs) -> Result<TestSettings, CliError> {
         masks: args.masks.clone(),
         graceful_stop: args.graceful_stop,
         reaper: std::env::current_exe().ok(),
+        reuse: args.reuse,
     })
 }
 
@@ -236,7 +237,17 @@ async fn up(args: UpArgs) -> Result<i32, CliError> {
 
 async fn down(args: DownArgs) -> Result<i32, CliError> {
     let engine = Engine::connect().await?;
-    let name = &args.project_name;
+    if args.reused {
+        let removed = remove_reused(&engine, args.project_name.as_deref()).await?;
+        eprintln!(
+            "dockhand: removed {} containers, {} networks, {} volumes of reused stacks",
+            removed.containers, removed.networks, removed.volumes
+        );
+        return Ok(exit::PASS);
+    }
+    let Some(name) = &args.project_name else {
+        return Ok(exit::PASS);
+    };
     let exact = BTreeMap::from([(labels::PROJECT.to_string(), name.clone())]);
     let mut removed = teardown(&engine, &exact).await?;
     if removed.is_empty() {
@@ -338,7 +349,9 @@ async fn ps() -> Result<i32, CliError> {
     println!("PROJECT\tSERVICE\tSTATE\tPORTS\tOWNER");
     for c in containers {
         let get = |k: &str| c.labels.get(k).cloned().unwrap_or_default();
-        let owner = if c.labels.contains_key(labels::KEEP) {
+        let owner = if c.labels.contains_key(labels::REUSE) {
+            "reused".to_string()
+        } else if c.labels.contains_key(labels::KEEP) {
             "kept".to_string()
         } else {
             format!(
@@ -359,8 +372,55 @@ async fn ps() -> Result<i32, CliError> {
     Ok(exit::PASS)
 }
 
-async fn prune() -> Result<i32, CliError> {
+/// Removes the reused stacks, all or those whose project (with or without its run suffix) is
+/// `project`.
+async fn remove_reused(
+    engine: &Engine,
+    project: Option<&str>,
+) -> Result<crate::cleanup::Removed, CliError> {
+    let mut removed = crate::cleanup::Removed::default();
+    let managed = BTreeMap::from([(labels::MANAGED.to_string(), "true".to_string())]);
+    let mut stacks: Vec<(String, String)> = Vec::new();
+    let mut add = |l: &BTreeMap<String, String>| {
+        if let (Some(key), Some(p)) = (l.get(labels::REUSE), l.get(labels::PROJECT)) {
+            stacks.push((key.clone(), p.clone()));
+        }
+    };
+    for c in engine.containers_with(&managed).await? {
+        add(&c.labels);
+    }
+    for n in engine.networks_with(&managed).await? {
+        add(&n.labels);
+    }
+    for v in engine.volumes_with(&managed).await? {
+        add(&v.labels);
+    }
+    stacks.sort();
+    stacks.dedup();
+    for (key, p) in stacks {
+        let wanted = project.is_none_or(|name| {
+            p == name || p.strip_prefix(name).is_some_and(is_run_suffix)
+        });
+        if wanted {
+            let sel = BTreeMap::from([(labels::REUSE.to_string(), key)]);
+            let r = teardown(engine, &sel).await?;
+            removed.containers += r.containers;
+            removed.networks += r.networks;
+            removed.volumes += r.volumes;
+        }
+    }
+    Ok(removed)
+}
+
+async fn prune(reused: bool) -> Result<i32, CliError> {
     let engine = Engine::connect().await?;
+    if reused {
+        let removed = remove_reused(&engine, None).await?;
+        eprintln!(
+            "dockhand: removed the reused stacks: {} containers, {} networks, {} volumes",
+            removed.containers, removed.networks, removed.volumes
+        );
+    }
     let swept = crate::cleanup::sweep(&engine).await?;
     if swept.is_empty() {
         eprintln!("dockhand: no abandoned runs on the engine");

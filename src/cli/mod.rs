@@ -40,7 +40,7 @@ pub enum Command {
     #[command(after_help = "Example:\n  dockhand up -f compose.yml db cache")]
     Up(UpArgs),
     /// Remove a stack (containers, networks, volumes) by its project name.
-    #[command(after_help = "Example:\n  dockhand down -p seed-1a2b3c4d")]
+    #[command(after_help = "Examples:\n  dockhand down -p seed-1a2b3c4d\n  dockhand down --reused")]
     Down(DownArgs),
     /// List the stacks dockhand started on this engine.
     #[command(after_help = "Example:\n  dockhand ps")]
@@ -52,7 +52,11 @@ pub enum Command {
     Config(ConfigArgs),
     /// Remove what runs whose dockhand process is gone left on the engine.
     #[command(after_help = "Example:\n  dockhand prune")]
-    Prune,
+    Prune {
+        /// Remove the stacks `dockhand test --reuse` left up as well.
+        #[arg(long)]
+        reused: bool,
+    },
     /// Print a shell completion script to standard output.
     #[command(
         after_help = "Example:\n  dockhand completions bash > ~/.local/share/bash-completion/completions/dockhand"
@@ -103,8 +107,10 @@ pub struct ProjectArgs {
     pub profiles: Vec<String>,
 }
 
+/// Arguments of `dockhand test`.
 #[derive(Debug, Clone, Args)]
 pub struct TestArgs {
+    /// The compose project.
     #[command(flatten)]
     pub project: ProjectArgs,
     /// The service whose image holds the test command.
@@ -142,6 +148,11 @@ pub struct TestArgs {
     /// Leave the stack up afterwards (remove it with `dockhand down -p NAME`).
     #[arg(long)]
     pub keep: bool,
+    /// Reuse the dependencies an earlier --reuse run left up (those whose settings and image
+    /// still match; each `x-dockhand.reset` command runs first), and leave them up after the
+    /// run; `dockhand down --reused` removes them.
+    #[arg(long, env = "DOCKHAND_REUSE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub reuse: bool,
     /// At teardown, stop each container gracefully (its stop signal, then its
     /// stop_grace_period) instead of killing it.
     #[arg(long)]
@@ -176,8 +187,10 @@ pub struct TestArgs {
     pub command: Vec<String>,
 }
 
+/// Arguments of `dockhand up`.
 #[derive(Debug, Clone, Args)]
 pub struct UpArgs {
+    /// The compose project.
     #[command(flatten)]
     pub project: ProjectArgs,
     /// Bring up only these services and what they depend on (default: all).
@@ -199,16 +212,27 @@ pub struct UpArgs {
     pub timings: bool,
 }
 
+/// Arguments of `dockhand down`.
 #[derive(Debug, Clone, Args)]
 pub struct DownArgs {
     /// The project name `dockhand up` or `dockhand ps` printed; a name without the run suffix
     /// removes every run of that project.
-    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
-    pub project_name: String,
+    #[arg(
+        short = 'p',
+        long = "project-name",
+        value_name = "NAME",
+        required_unless_present = "reused"
+    )]
+    pub project_name: Option<String>,
+    /// Remove the stacks `dockhand test --reuse` left up (all of them, or those of `-p NAME`).
+    #[arg(long)]
+    pub reused: bool,
 }
 
+/// Arguments of `dockhand config`.
 #[derive(Debug, Clone, Args)]
 pub struct ConfigArgs {
+    /// The compose project.
     #[command(flatten)]
     pub project: ProjectArgs,
     /// Variables for interpolation from this file instead of .env (repeatable).
@@ -228,8 +252,11 @@ pub struct ConfigArgs {
     pub no_mask: bool,
 }
 
+/// Output format of `dockhand config`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// YAML, as `docker compose config` prints it.
     Yaml,
+    /// JSON, as `docker compose config --format json` prints it.
     Json,
 }

@@ -218,6 +218,7 @@ pub(super) fn plan_service(cx: &Context<'_>, s: &Service) -> ServicePlan {
         container,
         extra_replicas,
         ready: s.ready.as_ref().map(ready_check),
+        reset: s.reset.clone(),
     }
 }
 

@@ -553,6 +553,8 @@ pub struct ServicePlan {
     /// How dockhand decides the service is ready, when the file says (`x-dockhand.ready`);
     /// `None`: its healthcheck, else a built-in probe, else running.
     pub ready: Option<ReadyCheck>,
+    /// Commands run in its containers before a run reuses them (`x-dockhand.reset`).
+    pub reset: Vec<Vec<String>>,
 }
 
 /// A readiness strategy the file (or the library) chose for a service.

@@ -2,7 +2,7 @@
 //! ones in parallel, each waited on until ready. The one path for the library's `Stack` and for
 //! `dockhand test`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -11,7 +11,8 @@ use indexmap::IndexMap;
 use tokio::sync::watch;
 
 use super::error::RunError;
-use crate::engine::{Engine, EngineError, ImageFacts};
+use crate::engine::{ContainerInfo, Engine, EngineError, ImageFacts};
+use crate::labels;
 use crate::plan::{ImageSource, PullPolicy, ServicePlan, StackPlan, Until};
 use crate::ready::{Check, ReadyError, health_check, own_check, wait_ready};
 use crate::report::{Event, Reporter, SetupRecord, SetupResult, mark_failed};
@@ -26,6 +27,15 @@ pub struct Started {
 
 /// What the images of a run hold, by service.
 pub type Images = HashMap<String, ImageFacts>;
+
+/// What a run reusing a stack knows before it starts anything: the fingerprint each service
+/// must carry to be reused, and the containers an earlier run left up, by service (ordered by
+/// container number).
+#[derive(Debug, Clone, Default)]
+pub struct Reuse {
+    pub fingerprints: BTreeMap<String, String>,
+    pub existing: HashMap<String, Vec<ContainerInfo>>,
+}
 
 /// Builds, or checks for (pulling if allowed), the image of each of `services`, in parallel.
 /// Warns when a built image's tag is not explicit.
@@ -110,6 +120,10 @@ async fn prepare_image(
 pub async fn create_resources(engine: &Engine, plan: &StackPlan) -> Result<(), RunError> {
     for n in &plan.networks {
         if !n.external {
+            // A reused stack's networks are there already.
+            if plan.run.reuse.is_some() && engine.network_exists(&n.name).await? {
+                continue;
+            }
             engine.create_network(n).await?;
         } else if !engine.network_exists(&n.name).await? {
             return Err(RunError::ExternalMissing {
@@ -149,16 +163,19 @@ struct Shared<'a> {
     ready_timeout: Duration,
     reporter: &'a dyn Reporter,
     stop: &'a Stop,
+    reuse: Option<&'a Reuse>,
 }
 
 /// Starts `services` (names in the plan) in dependency order, independent ones in parallel, and
 /// waits for each to be ready. On the first failure the rest stop where they are; the engine
 /// calls in flight finish, so teardown by label then finds everything.
+#[allow(clippy::too_many_arguments)]
 pub async fn start_services(
     engine: &Engine,
     plan: &StackPlan,
     services: &[String],
     images: &Images,
+    reuse: Option<&Reuse>,
     ready_timeout: Duration,
     reporter: &dyn Reporter,
     stop: &Stop,
@@ -178,6 +195,7 @@ pub async fn start_services(
         ready_timeout,
         reporter,
         stop,
+        reuse,
     };
     let first_error: Mutex<Option<RunError>> = Mutex::new(None);
     let fail = |e: RunError| {
@@ -327,40 +345,62 @@ async fn start_one(
         )
     };
     cx.reporter.event(Event::Starting { service: name });
-    let id = cx
-        .engine
-        .create(&sp.container)
-        .await
-        .map_err(|e| failed(e.into(), String::new()))?;
-    let created = t0.elapsed();
-    cx.engine
-        .start(&id)
-        .await
-        .map_err(|e| failed(e.into(), String::new()))?;
-    // Hooks run right after each container's start, before the service counts as started for
-    // its dependents, as compose runs them.
-    tokio::select! {
-        r = run_hooks(cx.engine, sp, &id) => r.map_err(|e| failed(e, String::new()))?,
-        _ = stop.token().cancelled() => return Err(not_started(stop.reason())),
-    }
-    // A scaled service's further replicas; the first one stands for the service in waits.
-    let mut replicas = Vec::new();
-    for replica in &sp.extra_replicas {
-        let rid = cx
-            .engine
-            .create(replica)
+    let fingerprint = cx.reuse.and_then(|r| r.fingerprints.get(name));
+    let reused = match cx.reuse {
+        Some(reuse) => reuse_containers(cx.engine, sp, reuse)
             .await
-            .map_err(|e| failed(e.into(), String::new()))?;
-        cx.engine
-            .start(&rid)
-            .await
-            .map_err(|e| failed(e.into(), String::new()))?;
-        tokio::select! {
-            r = run_hooks(cx.engine, sp, &rid) => r.map_err(|e| failed(e, String::new()))?,
-            _ = stop.token().cancelled() => return Err(not_started(stop.reason())),
+            .map_err(|e| failed(e.into(), String::new()))?,
+        None => None,
+    };
+    let was_reused = reused.is_some();
+    let (id, replicas, created) = match reused {
+        Some((id, replicas)) => (id, replicas, t0.elapsed()),
+        None => {
+            let labelled = |spec: &crate::plan::ContainerSpec| {
+                let mut spec = spec.clone();
+                if let Some(fp) = fingerprint {
+                    spec.labels.insert(labels::FINGERPRINT.into(), fp.clone());
+                }
+                spec
+            };
+            let id = cx
+                .engine
+                .create(&labelled(&sp.container))
+                .await
+                .map_err(|e| failed(e.into(), String::new()))?;
+            let created = t0.elapsed();
+            cx.engine
+                .start(&id)
+                .await
+                .map_err(|e| failed(e.into(), String::new()))?;
+            // Hooks run right after each container's start, before the service counts as
+            // started for its dependents, as compose runs them.
+            tokio::select! {
+                r = run_hooks(cx.engine, sp, &id) => r.map_err(|e| failed(e, String::new()))?,
+                _ = stop.token().cancelled() => return Err(not_started(stop.reason())),
+            }
+            // A scaled service's further replicas; the first one stands for the service in
+            // waits.
+            let mut replicas = Vec::new();
+            for replica in &sp.extra_replicas {
+                let rid = cx
+                    .engine
+                    .create(&labelled(replica))
+                    .await
+                    .map_err(|e| failed(e.into(), String::new()))?;
+                cx.engine
+                    .start(&rid)
+                    .await
+                    .map_err(|e| failed(e.into(), String::new()))?;
+                tokio::select! {
+                    r = run_hooks(cx.engine, sp, &rid) => r.map_err(|e| failed(e, String::new()))?,
+                    _ = stop.token().cancelled() => return Err(not_started(stop.reason())),
+                }
+                replicas.push(rid);
+            }
+            (id, replicas, created)
         }
-        replicas.push(rid);
-    }
+    };
     let started = t0.elapsed();
     let _ = tx.send(Phase::Started(id.clone()));
     cx.reporter.event(Event::Started { service: name });
@@ -386,7 +426,11 @@ async fn start_one(
     }
     let _ = tx.send(Phase::Ready(id, is_health));
     let elapsed = t0.elapsed();
-    let check_name = check.name();
+    let check_name = if was_reused {
+        format!("reused, {}", check.name())
+    } else {
+        check.name()
+    };
     cx.reporter.event(Event::Ready {
         service: name,
         check: &check_name,
@@ -402,6 +446,48 @@ async fn start_one(
         ..record(name, elapsed, SetupResult::Ready)
     })
 }
+
+/// The containers an earlier run left up for `sp`, when they may serve this run: all there,
+/// running, created from this run's settings and image (their fingerprint matches), and their
+/// reset commands pass. Otherwise they are removed, and `None` says to create the service anew.
+async fn reuse_containers(
+    engine: &Engine,
+    sp: &ServicePlan,
+    reuse: &Reuse,
+) -> Result<Option<(String, Vec<String>)>, EngineError> {
+    let old = reuse.existing.get(&sp.name).map(Vec::as_slice).unwrap_or(&[]);
+    if old.is_empty() {
+        return Ok(None);
+    }
+    let wanted = reuse.fingerprints.get(&sp.name);
+    let matches = old.len() == 1 + sp.extra_replicas.len()
+        && old
+            .iter()
+            .all(|c| c.state == "running" && c.labels.get(labels::FINGERPRINT) == wanted);
+    let mut reset_ok = matches;
+    if matches {
+        'containers: for c in old {
+            for command in &sp.reset {
+                let run = engine.exec(&c.id, command, RESET_TIMEOUT).await?;
+                if run.exit_code != Some(0) {
+                    reset_ok = false;
+                    break 'containers;
+                }
+            }
+        }
+    }
+    if reset_ok {
+        let ids: Vec<String> = old.iter().map(|c| c.id.clone()).collect();
+        return Ok(Some((ids[0].clone(), ids[1..].to_vec())));
+    }
+    for c in old {
+        engine.remove_container(&c.id).await?;
+    }
+    Ok(None)
+}
+
+/// How long one reset command of a reused service may take.
+const RESET_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Runs the service's `post_start` hooks in container `id`, in order; the first that fails
 /// fails the service's set-up (compose fails its `up` the same way).

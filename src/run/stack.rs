@@ -7,13 +7,16 @@ use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
 
-use super::bringup::{Images, Started, create_resources, prepare_images, start_services};
+use super::bringup::{
+    Images, Reuse, Started, create_resources, prepare_images, start_services,
+};
 use super::endpoint::Endpoint;
 use super::error::{EndpointError, RunError};
 use crate::cleanup::{Removed, stop_run, sweep, teardown_run};
 use crate::compose::{self, LoadOptions, Project};
-use crate::engine::{Engine, EngineError};
-use crate::plan::{PlanOptions, ReadyCheck, RunIdentity, StackPlan, with_dependencies};
+use crate::engine::{ContainerInfo, Engine, EngineError};
+use crate::labels;
+use crate::plan::{PlanOptions, ReadyCheck, RunIdentity, StackPlan, reuse, with_dependencies};
 use crate::report::{Event, Reporter, SetupRecord, Silent};
 use crate::signal::Stop;
 
@@ -408,11 +411,16 @@ impl Stack {
             }
             (built, build_started.elapsed())
         };
+        let reuse = match &plan.run.reuse {
+            Some(_) => Some(reuse_of(engine, plan, &images).await?),
+            None => None,
+        };
         let up = start_services(
             engine,
             plan,
             start,
             &images,
+            reuse.as_ref(),
             ready_timeout,
             reporter,
             &bring_up,
@@ -558,6 +566,37 @@ impl Stack {
     pub fn labels(&self) -> BTreeMap<String, String> {
         self.plan.run_labels()
     }
+}
+
+/// What a reused stack's bring-up compares: the fingerprints this run wants, and the
+/// containers of the stack an earlier run left up.
+async fn reuse_of(engine: &Engine, plan: &StackPlan, images: &Images) -> Result<Reuse, RunError> {
+    let fingerprints = reuse::fingerprints(plan, |s| images.get(s).map(|f| f.id.clone()));
+    let mut selector = BTreeMap::from([(labels::RUN.to_string(), plan.run.id.clone())]);
+    if let Some(key) = &plan.run.reuse {
+        selector.insert(labels::REUSE.to_string(), key.clone());
+    }
+    let mut existing: HashMap<String, Vec<ContainerInfo>> = HashMap::new();
+    for c in engine.containers_with(&selector).await? {
+        if c.labels.get(labels::ONEOFF).is_some_and(|v| v == "True") {
+            continue;
+        }
+        if let Some(service) = c.labels.get(labels::SERVICE) {
+            existing.entry(service.clone()).or_default().push(c);
+        }
+    }
+    for containers in existing.values_mut() {
+        containers.sort_by_key(|c| {
+            c.labels
+                .get(labels::CONTAINER_NUMBER)
+                .and_then(|n| n.parse::<u32>().ok())
+                .unwrap_or(0)
+        });
+    }
+    Ok(Reuse {
+        fingerprints,
+        existing,
+    })
 }
 
 impl Drop for Stack {

@@ -14,7 +14,7 @@ use crate::cleanup::Reaper;
 use crate::compose::LoadOptions;
 use crate::engine::Engine;
 use crate::fault;
-use crate::plan::{PlanOptions, RunIdentity, StackPlan, split_tag};
+use crate::plan::{PlanOptions, RunIdentity, StackPlan, reuse, split_tag};
 use crate::report::{Event, Masker, Reporter, RunRecord};
 use crate::signal::Stop;
 use crate::verdict::{MarkerPolicy, Verdict};
@@ -48,6 +48,9 @@ pub struct TestSettings {
     /// The dockhand binary to start as this run's reaper (the CLI sets it; the library cannot,
     /// its executable being the user's test binary).
     pub reaper: Option<PathBuf>,
+    /// Reuse the dependencies an earlier `reuse` run left up where they still match, and
+    /// leave them up after this run (`--reuse`, `DOCKHAND_REUSE=1`).
+    pub reuse: bool,
 }
 
 impl Default for TestSettings {
@@ -69,6 +72,7 @@ impl Default for TestSettings {
             masks: Vec::new(),
             graceful_stop: false,
             reaper: None,
+            reuse: false,
         }
     }
 }
@@ -138,7 +142,7 @@ pub async fn run_test(
     let loading = Instant::now();
     let plan = settings.plan(run)?;
     let load_took = loading.elapsed();
-    let app = &plan.services[&settings.service];
+    let app = plan.services[&settings.service].clone();
     if !app.image.tag_is_explicit && matches!(app.image.source, crate::plan::ImageSource::Pull(_)) {
         reporter.event(Event::Warning {
             message: &format!(
@@ -149,9 +153,18 @@ pub async fn run_test(
     }
     let engine = Engine::connect().await?;
     sweep_abandoned(&engine, reporter).await;
+    // A reused stack belongs to no run: this run owns only its test container, and holds the
+    // stack's lock so that no other run resets or recreates it meanwhile.
+    let (plan, own, _reuse_lock) = if settings.reuse {
+        let (plan, own, lock) = reuse_stack(&engine, settings, &plan).await?;
+        (plan, Some(own), Some(lock))
+    } else {
+        (plan, None, None)
+    };
+    let owner_run = own.as_ref().unwrap_or(&plan.run).id.clone();
     let reaper = match &settings.reaper {
         Some(exe) => Some(
-            Reaper::spawn(exe, &plan.run.id).map_err(|source| RunError::Write {
+            Reaper::spawn(exe, &owner_run).map_err(|source| RunError::Write {
                 what: "the reaper process",
                 path: exe.display().to_string(),
                 source,
@@ -193,6 +206,7 @@ pub async fn run_test(
     let body = std::panic::AssertUnwindSafe(test_in_stack(
         &mut stack,
         settings,
+        own.as_ref(),
         reporter,
         stop,
         &mut record,
@@ -217,6 +231,7 @@ pub async fn run_test(
     // containers are about to go), then the stack. Nothing here may skip the teardown.
     if settings.graceful_stop
         && !settings.keep
+        && own.is_none()
         && let Err(e) = stack.stop_gracefully().await
     {
         reporter.event(Event::Warning {
@@ -227,7 +242,19 @@ pub async fn run_test(
     stack.save_logs(&artifacts).await;
     record.timings.push(("logs".into(), saving.elapsed()));
     let project = stack.project().to_string();
-    if settings.keep {
+    if let Some(own) = &own {
+        // Only the test container goes; the stack stays for the next run.
+        let tearing = Instant::now();
+        crate::cleanup::teardown_run(stack.engine(), &own.id).await?;
+        record.timings.push(("teardown".into(), tearing.elapsed()));
+        stack.keep_up();
+        drop(reaper);
+        reporter.event(Event::Note {
+            message: &format!(
+                "--reuse: the stack {project} stays up for the next run; remove it with `dockhand down --reused`"
+            ),
+        });
+    } else if settings.keep {
         if let Some(r) = reaper {
             r.keep();
         }
@@ -291,6 +318,7 @@ pub async fn run_test(
 async fn test_in_stack(
     stack: &mut Stack,
     settings: &TestSettings,
+    own: Option<&RunIdentity>,
     reporter: &dyn Reporter,
     stop: &Stop,
     record: &mut RunRecord,
@@ -322,12 +350,15 @@ async fn test_in_stack(
     }
 
     let command = (!settings.command.is_empty()).then(|| settings.command.clone());
-    let spec = stack
+    let mut spec = stack
         .plan()
         .one_off(&settings.service, command, &settings.env)
         .ok_or_else(|| {
             RunError::Internal(format!("service {} is not in the plan", settings.service))
         })?;
+    if let Some(own) = own {
+        reuse::relabel(&mut spec, own);
+    }
     let output_path = record
         .artifacts
         .join(format!("{}-test.log", settings.service));
@@ -341,4 +372,40 @@ async fn test_in_stack(
         record,
     )
     .await
+}
+
+/// The plan of the reused stack for `settings` (the one an earlier `--reuse` run left up, or a
+/// new one), this run's own identity for its test container, and the stack's lock, held until
+/// the run ends.
+async fn reuse_stack(
+    engine: &Engine,
+    settings: &TestSettings,
+    fresh: &StackPlan,
+) -> Result<(StackPlan, RunIdentity, crate::cleanup::shared::Locked), RunError> {
+    let key = reuse::stack_key(fresh, &settings.service);
+    let dir = crate::cleanup::shared::ShareDir::for_fingerprint(&format!("reuse-{key}"));
+    let locking = dir.clone();
+    let lock = tokio::task::spawn_blocking(move || locking.lock())
+        .await
+        .map_err(|e| RunError::Internal(format!("waiting for a reused stack's lock: {e}")))?
+        .map_err(|source| RunError::ShareDir {
+            path: dir.path().display().to_string(),
+            source,
+        })?;
+    let selector = std::collections::BTreeMap::from([
+        (crate::labels::MANAGED.to_string(), "true".to_string()),
+        (crate::labels::REUSE.to_string(), key.clone()),
+    ]);
+    let left_up = engine.containers_with(&selector).await?;
+    let stack_run = left_up
+        .iter()
+        .find_map(|c| reuse::identity_of(&c.labels))
+        .unwrap_or_else(|| {
+            let mut run = RunIdentity::new();
+            run.keep = true;
+            run.reuse = Some(key);
+            run
+        });
+    let plan = settings.plan(stack_run)?;
+    Ok((plan, RunIdentity::new(), lock))
 }

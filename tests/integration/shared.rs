@@ -56,7 +56,7 @@ fn first_line(child: &mut Child) -> String {
     line.trim().to_string()
 }
 
-fn now_secs() -> u64 {
+pub(crate) fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -66,6 +66,12 @@ fn now_secs() -> u64 {
 /// Containers the engine created between `since` and `until` (unix seconds) for projects
 /// starting with `prefix`.
 async fn creates(prefix: &str, since: u64, until: u64) -> usize {
+    creates_of(prefix, since, until).await.len()
+}
+
+/// The compose service of each container the engine created between `since` and `until`
+/// (unix seconds) for projects starting with `prefix`.
+pub(crate) async fn creates_of(prefix: &str, since: u64, until: u64) -> Vec<String> {
     use bollard::query_parameters::EventsOptionsBuilder;
     let filters = HashMap::from([("type", vec!["container"]), ("event", vec!["create"])]);
     let options = EventsOptionsBuilder::new()
@@ -77,14 +83,19 @@ async fn creates(prefix: &str, since: u64, until: u64) -> usize {
     events
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|e| {
-            e.actor
-                .as_ref()
-                .and_then(|a| a.attributes.as_ref())
-                .and_then(|a| a.get("com.docker.compose.project"))
+        .filter_map(|e| {
+            let attributes = e.actor?.attributes?;
+            attributes
+                .get("com.docker.compose.project")
                 .is_some_and(|p| p.starts_with(prefix))
+                .then(|| {
+                    attributes
+                        .get("com.docker.compose.service")
+                        .cloned()
+                        .unwrap_or_default()
+                })
         })
-        .count()
+        .collect()
 }
 
 /// Waits until nothing of `prefix` is left, at most `within`; how long it took.

@@ -159,9 +159,11 @@ impl Stack {
             .start(&id)
             .await
             .map_err(self.failed(service, "start".into()))?;
-        let sp = &self.plan().services[service];
         let facts = self.images().get(service).cloned().unwrap_or_default();
-        let check = own_check(sp, &facts);
+        let check = match self.plan().services.get(service) {
+            Some(sp) => own_check(sp, &facts),
+            None => Check::Running,
+        };
         match wait_ready(self.engine(), service, &id, &check, self.ready_timeout()).await {
             Ok(()) => {}
             // A one-shot service that ran to completion again is fine, as at bring-up.

@@ -5,18 +5,27 @@ use thiserror::Error;
 use crate::engine::EngineError;
 use crate::run::{RunError, exit};
 
+/// Why a command failed; [`CliError::exit_code`] gives the documented exit status.
 #[derive(Debug, Error)]
 pub enum CliError {
+    /// A run or a load failed (its own exit status).
     #[error(transparent)]
     Run(#[from] RunError),
+    /// The engine could not be reached or refused a call (exit 3).
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// An argument's value is malformed (exit 2).
     #[error("invalid {arg} {value:?}: {problem}")]
     InvalidArgument {
+        /// The option (`--tag`).
         arg: &'static str,
+        /// The value given.
         value: String,
+        /// What a valid value looks like.
         problem: String,
     },
+    /// The success or failure marker can never equal an output line (empty, padded, holding
+    /// control characters), or the two are the same (exit 2).
     #[error("invalid marker")]
     Marker(#[source] crate::verdict::MarkerError),
     /// Listening for SIGINT, SIGTERM and SIGHUP failed: without it a Ctrl-C would leave the

@@ -255,8 +255,11 @@ pub struct ConfigArgs {
 /// Output format of `dockhand config`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    // Without a help of their own, the values keep `--help` in its short form.
     /// YAML, as `docker compose config` prints it.
+    #[value(help = None)]
     Yaml,
     /// JSON, as `docker compose config --format json` prints it.
+    #[value(help = None)]
     Json,
 }

@@ -92,8 +92,12 @@ fn help_of_the_command_and_of_each_subcommand_gives_an_example() {
         let out = dockhand(&[verb, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{verb}: {}", stderr(&out));
         let help = stdout(&out);
+        let example = help
+            .split_once("\nExample")
+            .map(|(_, rest)| rest)
+            .filter(|rest| rest.starts_with(":\n") || rest.starts_with("s:\n"));
         assert!(
-            help.contains(&format!("Example:\n  dockhand {verb}")),
+            example.is_some_and(|e| e.contains(&format!("\n  dockhand {verb}"))),
             "{verb} --help gives no example: {help}"
         );
     }

@@ -27,3 +27,55 @@ pub enum ReportError {
         source: io::Error,
     },
 }
+
+/// A collected file that is not a JUnit report dockhand can read.
+#[derive(Debug, Error)]
+pub enum JunitReadError {
+    /// The file is not well-formed XML.
+    #[error("{file}:{line}: not well-formed XML")]
+    Xml {
+        /// The file, as its path inside the container.
+        file: String,
+        /// The line where reading stopped.
+        line: usize,
+        /// What the XML reader said.
+        #[source]
+        source: quick_xml::Error,
+    },
+    /// The file has no element at all.
+    #[error("{file}: no XML element in it; a JUnit report starts with <testsuites> or <testsuite>")]
+    Empty {
+        /// The file.
+        file: String,
+    },
+    /// The file ends inside an element.
+    #[error("{file}:{line}: <{element}> is not closed before the file ends")]
+    Unclosed {
+        /// The file.
+        file: String,
+        /// The line where the element opens.
+        line: usize,
+        /// The element.
+        element: String,
+    },
+    /// The file has a second root element.
+    #[error("{file}:{line}: a second root element <{element}> after the first one closed")]
+    SecondRoot {
+        /// The file.
+        file: String,
+        /// The line where the second root opens.
+        line: usize,
+        /// Its name.
+        element: String,
+    },
+    /// The file is XML but not JUnit.
+    #[error(
+        "{file}: not a JUnit report: the root element is <{root}>, not <testsuites> or <testsuite>"
+    )]
+    NotJunit {
+        /// The file.
+        file: String,
+        /// Its root element.
+        root: String,
+    },
+}

@@ -40,6 +40,11 @@ const TIMESTAMP: &[BorrowedFormatItem<'_>] =
 ///   `<failure>` (message = the verdict's reason) if it failed, or an `<error>` if it never
 ///   ran, and its output in `<system-out>`.
 ///
+/// Then one `<testsuite>` per suite of [`RunReport::suites`] (the tests' own JUnit files and
+/// the tests read from the output), with its properties, cases, failures, errors, skips and
+/// output; the counts of every suite and of `<testsuites>` are counted from the cases, and a
+/// skip reason is the `<skipped>` element's text, the only form the schema allows.
+///
 /// Output is decoded as lossy UTF-8 and escape sequences are removed; characters XML forbids
 /// are removed and the rest escaped, so any output gives a well-formed document. `system-out`
 /// and error details hold at most the last [`SYSTEM_OUT_LIMIT`] bytes (1 MiB); when output
@@ -89,6 +94,7 @@ const TIMESTAMP: &[BorrowedFormatItem<'_>] =
 ///         output,
 ///         output_log: Some("target/dockhand/test.log".into()),
 ///     }),
+///     suites: vec![],
 /// };
 /// let mut masker = Masker::new(["DATABASE_URL"]);
 /// masker.add_env([("POSTGRES_PASSWORD", "hunter22")]);
@@ -156,9 +162,25 @@ fn write_junit<W: io::Write>(out: W, report: &RunReport) -> io::Result<()> {
         TestStep::Ran(case) => (usize::from(!case.verdict.passed), 0),
         TestStep::NotRun { .. } => (0, 1),
     };
-    let tests = (report.setup.len() + 1).to_string();
-    let failures = failures.to_string();
-    let errors = (setup_errors + test_errors).to_string();
+    let tests = report.setup.len() + 1;
+    let errors = setup_errors + test_errors;
+    let (all_tests, all_failures, all_errors) =
+        report
+            .suites
+            .iter()
+            .fold((tests, failures, errors), |(t, f, e), suite| {
+                (
+                    t + suite.cases.len(),
+                    f + suite.failures(),
+                    e + suite.errors(),
+                )
+            });
+    let (all_tests, all_failures, all_errors) = (
+        all_tests.to_string(),
+        all_failures.to_string(),
+        all_errors.to_string(),
+    );
+    let (tests, failures, errors) = (tests.to_string(), failures.to_string(), errors.to_string());
     let time = seconds(report.duration);
     let timestamp = utc_timestamp(report.started);
     let setup_class = format!("{}.setup", report.project);
@@ -169,9 +191,9 @@ fn write_junit<W: io::Write>(out: W, report: &RunReport) -> io::Result<()> {
         .create_element("testsuites")
         .with_attributes([
             attribute("name", &report.project),
-            attribute("tests", &tests),
-            attribute("failures", &failures),
-            attribute("errors", &errors),
+            attribute("tests", &all_tests),
+            attribute("failures", &all_failures),
+            attribute("errors", &all_errors),
             attribute("time", &time),
         ])
         .write_inner_content(|writer| {
@@ -193,6 +215,9 @@ fn write_junit<W: io::Write>(out: W, report: &RunReport) -> io::Result<()> {
                     }
                     write_test_step(writer, report)
                 })?;
+            for suite in &report.suites {
+                suites::write_suite(writer, suite)?;
+            }
             Ok(())
         })?;
     writer.into_inner().write_all(b"\n")
@@ -377,5 +402,6 @@ fn utc_timestamp(time: SystemTime) -> String {
     at.format(TIMESTAMP).unwrap_or_default()
 }
 
+mod suites;
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use super::model::{RunReport, SetupOutcome, TestStep};
+use super::suite::Suite;
 
 /// What a masked value is replaced with.
 pub const MASK: &str = "****";
@@ -173,6 +174,33 @@ impl Masker {
                 *reason = self.mask_text(reason).into_owned();
             }
         }
+        for suite in &mut report.suites {
+            self.mask_suite(suite);
+        }
+    }
+
+    /// Masks a suite of the tests' own in place: properties, messages, texts and output.
+    fn mask_suite(&self, suite: &mut Suite) {
+        let mask = |text: &mut String| {
+            if let Cow::Owned(masked) = self.mask_text(text) {
+                *text = masked;
+            }
+        };
+        for (name, value) in &mut suite.properties {
+            *value = self.mask_value(name, value).into_owned();
+        }
+        suite.system_out.iter_mut().for_each(mask);
+        suite.system_err.iter_mut().for_each(mask);
+        for case in &mut suite.cases {
+            mask(&mut case.name);
+            case.skipped.iter_mut().for_each(mask);
+            case.system_out.iter_mut().for_each(mask);
+            case.system_err.iter_mut().for_each(mask);
+            for problem in &mut case.problems {
+                problem.message.iter_mut().for_each(mask);
+                mask(&mut problem.text);
+            }
+        }
     }
 }
 
@@ -205,7 +233,7 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
-    use crate::report::{OutputTail, SetupCase, TestCase};
+    use crate::report::{Case, OutputTail, Problem, SetupCase, TestCase};
     use crate::verdict::{MarkerPolicy, judge};
 
     fn masker(env: &[(&str, &str)]) -> Masker {
@@ -325,6 +353,17 @@ mod tests {
                 output: OutputTail::from_bytes(b"connecting with hunter22\n\xff"),
                 output_log: Some(PathBuf::from("/tmp/log")),
             }),
+            suites: vec![Suite {
+                properties: vec![("REDIS_PASSWORD".to_owned(), "x".to_owned())],
+                system_out: Some("suite saw hunter22".to_owned()),
+                cases: vec![Case {
+                    skipped: Some("no hunter22".to_owned()),
+                    problems: vec![Problem::failure("bad hunter22", "trace hunter22")],
+                    system_err: Some("err hunter22".to_owned()),
+                    ..Case::passed("login as hunter22", "auth")
+                }],
+                ..Suite::named("collected")
+            }],
         };
         masker.mask_report(&mut report);
         let debug = format!("{report:?}");
@@ -337,5 +376,7 @@ mod tests {
         assert_eq!(case.output.to_vec(), b"connecting with ****\n\xff");
         assert_eq!(case.output.total_bytes(), 26);
         assert_eq!(case.command, "test --password ****");
+        assert_eq!(report.suites[0].properties[0].1, MASK);
+        assert_eq!(report.suites[0].cases[0].name, "login as ****");
     }
 }

@@ -5,16 +5,20 @@ mod errors;
 mod junit;
 mod mask;
 mod model;
+mod read_junit;
 mod record;
+mod suite;
 mod tail;
 mod xml;
 
 pub use console::{Console, Event, Reporter, Silent};
-pub use errors::ReportError;
+pub use errors::{JunitReadError, ReportError};
 pub use junit::{render_junit, write_junit_atomic};
 pub use mask::{DEFAULT_SECRET_NAMES, MASK, MIN_FREE_TEXT_LEN, Masker};
 pub use model::{RunReport, SetupCase, SetupOutcome, TestCase, TestStep};
+pub use read_junit::read_junit;
 pub use record::{
     PartialOutput, RunRecord, SetupRecord, SetupResult, TestRecord, human, mark_failed,
 };
+pub use suite::{Case, Problem, ProblemKind, Suite};
 pub use tail::{OutputTail, SYSTEM_OUT_LIMIT};

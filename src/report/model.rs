@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+use super::suite::Suite;
 use super::tail::OutputTail;
 use crate::verdict::Verdict;
 
@@ -28,6 +29,9 @@ pub struct RunReport {
     pub setup: Vec<SetupCase>,
     /// The test command: its result, or why it did not run.
     pub test: TestStep,
+    /// The tests' own suites, written after dockhand's: JUnit files collected from the test
+    /// container, tests read from the command's output.
+    pub suites: Vec<Suite>,
 }
 
 /// Starting one dependency service (e.g. PostgreSQL) and waiting until it was ready.

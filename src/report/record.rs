@@ -7,6 +7,7 @@ use super::errors::ReportError;
 use super::junit::write_junit_atomic;
 use super::mask::Masker;
 use super::model::{RunReport, SetupCase, SetupOutcome, TestCase, TestStep};
+use super::suite::Suite;
 use super::tail::OutputTail;
 use crate::verdict::{MarkerFound, Verdict};
 
@@ -148,6 +149,13 @@ pub struct RunRecord {
     pub artifacts: PathBuf,
     /// How long each phase of the run took, in the order they ran.
     pub timings: Vec<(String, Duration)>,
+    /// The container the test command ran in, once created: reports are collected from it.
+    pub test_container: Option<String>,
+    /// The tests' own suites: collected JUnit files and tests read from the output.
+    pub suites: Vec<Suite>,
+    /// What the user should know that did not fail the run (a report file that could not be
+    /// read, a failed test under a passing verdict); `warning.N` properties in the report.
+    pub warnings: Vec<String>,
 }
 
 impl RunRecord {
@@ -233,9 +241,16 @@ impl RunRecord {
                 .chain(self.timings.iter().map(|(phase, d)| {
                     (format!("timing.{phase}"), format!("{:.3}", d.as_secs_f64()))
                 }))
+                .chain(
+                    self.warnings
+                        .iter()
+                        .enumerate()
+                        .map(|(i, w)| (format!("warning.{}", i + 1), w.clone())),
+                )
                 .collect(),
                 setup,
                 test,
+                suites: self.suites.clone(),
             };
         masker.mask_report(&mut report);
         report

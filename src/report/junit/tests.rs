@@ -98,6 +98,7 @@ fn report(setup: Vec<SetupCase>, test: TestStep) -> RunReport {
         properties: vec![("build".to_owned(), "#81".to_owned())],
         setup,
         test,
+        suites: Vec::new(),
     }
 }
 
@@ -442,4 +443,94 @@ fn timestamps_are_utc_calendar_dates() {
         utc_timestamp(UNIX_EPOCH - Duration::from_secs(5)),
         "1970-01-01T00:00:00"
     );
+}
+
+/// The suites of every readable file in fixtures/collect/.
+fn collected_suites() -> Vec<crate::report::Suite> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/collect");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("fixtures/collect")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+        .collect();
+    files.sort();
+    let mut suites = Vec::new();
+    for file in files {
+        let xml = std::fs::read_to_string(&file).expect("fixture");
+        if let Ok(read) = crate::report::read_junit(&xml, &file.to_string_lossy()) {
+            suites.extend(read);
+        }
+    }
+    suites
+}
+
+#[test]
+fn collected_suites_of_every_dialect_merge_into_a_valid_report() {
+    let mut report = report(vec![ok("postgres")], ran(0, b"Result: SUCCESS!\n"));
+    report.suites = collected_suites();
+    let cases: usize = report.suites.iter().map(|s| s.cases.len()).sum();
+    let failures: usize = report.suites.iter().map(|s| s.failures()).sum();
+    assert!(cases > 25, "only {cases} collected cases");
+    let (_dir, file) = assert_valid(&report);
+    assert_eq!(
+        xpath(&file, "count(//testcase)"),
+        (cases + 2).to_string(),
+        "dockhand's two cases beside the collected ones"
+    );
+    assert_eq!(
+        xpath(&file, "string(/testsuites/@tests)"),
+        (cases + 2).to_string()
+    );
+    assert_eq!(
+        xpath(&file, "string(/testsuites/@failures)"),
+        failures.to_string()
+    );
+    assert_eq!(
+        xpath(&file, "string(//testsuite[1]/@name)"),
+        "shop",
+        "dockhand's own suite comes first"
+    );
+    // What the schema forbids is gone, what it allows is kept.
+    assert_eq!(xpath(&file, "count(//testcase[@timestamp or @file])"), "0");
+    assert_eq!(
+        xpath(
+            &file,
+            "string(//testsuite[@name='com.example.shop.CartTest']/@skipped)"
+        ),
+        "1"
+    );
+    assert_eq!(
+        xpath(&file, "string(//testcase[@name='exportsCsv']/skipped)"),
+        "not ready"
+    );
+    assert_eq!(
+        xpath(
+            &file,
+            "string(//testcase[@name='totalsPrices']/failure/@message)"
+        ),
+        "expected: <42> but was: <41>"
+    );
+    assert_eq!(
+        xpath(&file, "string(//testcase[@name='totalsPrices']/system-out)"),
+        "computing the total of 2 items\n"
+    );
+    assert_eq!(
+        xpath(
+            &file,
+            "string(//testsuite[@name='example.com/shop/cart']//property[@name='go.version']/@value)"
+        ),
+        "go1.22.1"
+    );
+    assert_eq!(
+        xpath(&file, "string(//testcase[@name='tests::adds_wrong']/@time)"),
+        "0.004"
+    );
+}
+
+#[test]
+fn a_suite_without_cases_is_still_valid() {
+    let mut report = report(vec![], ran(0, b"Result: SUCCESS!\n"));
+    report.suites = vec![crate::report::Suite::named("empty")];
+    let (_dir, file) = assert_valid(&report);
+    assert_eq!(xpath(&file, "string(//testsuite[2]/@tests)"), "0");
 }

@@ -6,9 +6,12 @@ mod endpoint;
 mod error;
 mod oneoff;
 mod ops;
+mod reuse;
 mod shared;
+mod ship;
 mod stack;
 mod test;
+mod transfer;
 
 pub use endpoint::Endpoint;
 pub use error::{EndpointError, RunError, exit};

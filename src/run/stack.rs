@@ -7,9 +7,7 @@ use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
 
-use super::bringup::{
-    Images, Reuse, Started, create_resources, prepare_images, start_services,
-};
+use super::bringup::{Images, Reuse, Started, create_resources, prepare_images, start_services};
 use super::endpoint::Endpoint;
 use super::error::{EndpointError, RunError};
 use crate::cleanup::{Removed, stop_run, sweep, teardown_run};
@@ -87,6 +85,8 @@ pub struct StackBuilder {
     pub(super) share_key: Option<String>,
     /// For [`shared`](Self::shared): how long the stack outlives its last user.
     pub(super) linger: Option<Duration>,
+    /// See [`reuse`](Self::reuse).
+    pub(super) reuse: bool,
 }
 
 impl Default for StackBuilder {
@@ -100,6 +100,7 @@ impl Default for StackBuilder {
             ready: Vec::new(),
             share_key: None,
             linger: None,
+            reuse: false,
         }
     }
 }
@@ -226,17 +227,30 @@ impl StackBuilder {
 
     /// [`up_with`](Self::up_with) that gives up, tearing down, when `stop` is triggered.
     pub async fn up_until(self, reporter: &dyn Reporter, stop: &Stop) -> Result<Stack, RunError> {
-        let plan = self.plan()?;
+        let mut plan = self.plan()?;
         let engine = Engine::connect().await?;
         sweep_abandoned(&engine, reporter).await;
+        // A reused stack: its identity, and its lock until it is up.
+        let _reuse_lock = if self.reuse {
+            let key = reuse::stack_key(&plan, "");
+            let (run, lock) = super::reuse::reused_identity(&engine, &key).await?;
+            let (project, services) = load_project(&self.load, &self.services)?;
+            plan = self.plan_from(&project, services, run)?;
+            Some(lock)
+        } else {
+            None
+        };
         let mut stack = Stack::planned(engine, plan);
         let services: Vec<String> = stack.plan.services.keys().cloned().collect();
         let brought_up = stack
             .bring_up(&services, &[], self.ready_timeout, reporter, stop)
             .await;
         if let Err(e) = brought_up {
-            // Kept or not, a stack that did not come up is removed.
-            stack.down().await?;
+            // Kept or not, a stack that did not come up is removed (a reused one stays, for
+            // the next run to check and recreate what does not match).
+            if !self.reuse {
+                stack.down().await?;
+            }
             return Err(e);
         }
         Ok(stack)

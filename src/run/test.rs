@@ -9,6 +9,7 @@ use futures_util::FutureExt;
 
 use super::error::RunError;
 use super::oneoff::run_one_off;
+use super::ship::Shipment;
 use super::stack::{Stack, load_project, sweep_abandoned};
 use crate::cleanup::Reaper;
 use crate::compose::LoadOptions;
@@ -51,6 +52,10 @@ pub struct TestSettings {
     /// Reuse the dependencies an earlier `reuse` run left up where they still match, and
     /// leave them up after this run (`--reuse`, `DOCKHAND_REUSE=1`).
     pub reuse: bool,
+    /// After a pass, push each image built for the run to its registry (`--push`).
+    pub push: bool,
+    /// Further tags given to the built images and pushed with them (`--also-tag`).
+    pub also_tags: Vec<String>,
 }
 
 impl Default for TestSettings {
@@ -73,6 +78,8 @@ impl Default for TestSettings {
             graceful_stop: false,
             reaper: None,
             reuse: false,
+            push: false,
+            also_tags: Vec::new(),
         }
     }
 }
@@ -143,6 +150,7 @@ pub async fn run_test(
     let plan = settings.plan(run)?;
     let load_took = loading.elapsed();
     let app = plan.services[&settings.service].clone();
+    let shipment = Shipment::plan(settings.push, &settings.also_tags, &plan)?;
     if !app.image.tag_is_explicit && matches!(app.image.source, crate::plan::ImageSource::Pull(_)) {
         reporter.event(Event::Warning {
             message: &format!(
@@ -242,6 +250,7 @@ pub async fn run_test(
     stack.save_logs(&artifacts).await;
     record.timings.push(("logs".into(), saving.elapsed()));
     let project = stack.project().to_string();
+    let engine = stack.engine().clone();
     if let Some(own) = &own {
         // Only the test container goes; the stack stays for the next run.
         let tearing = Instant::now();
@@ -287,6 +296,9 @@ pub async fn run_test(
     if let Err(e) = &result {
         record.end_with_error(e.to_string(), finished);
     }
+    let result = shipment
+        .after(result, &engine, reporter, stop, &mut record)
+        .await;
     let written = match &settings.junit {
         Some(path) => {
             let mut masker = settings.masker();
@@ -383,29 +395,7 @@ async fn reuse_stack(
     fresh: &StackPlan,
 ) -> Result<(StackPlan, RunIdentity, crate::cleanup::shared::Locked), RunError> {
     let key = reuse::stack_key(fresh, &settings.service);
-    let dir = crate::cleanup::shared::ShareDir::for_fingerprint(&format!("reuse-{key}"));
-    let locking = dir.clone();
-    let lock = tokio::task::spawn_blocking(move || locking.lock())
-        .await
-        .map_err(|e| RunError::Internal(format!("waiting for a reused stack's lock: {e}")))?
-        .map_err(|source| RunError::ShareDir {
-            path: dir.path().display().to_string(),
-            source,
-        })?;
-    let selector = std::collections::BTreeMap::from([
-        (crate::labels::MANAGED.to_string(), "true".to_string()),
-        (crate::labels::REUSE.to_string(), key.clone()),
-    ]);
-    let left_up = engine.containers_with(&selector).await?;
-    let stack_run = left_up
-        .iter()
-        .find_map(|c| reuse::identity_of(&c.labels))
-        .unwrap_or_else(|| {
-            let mut run = RunIdentity::new();
-            run.keep = true;
-            run.reuse = Some(key);
-            run
-        });
+    let (stack_run, lock) = super::reuse::reused_identity(engine, &key).await?;
     let plan = settings.plan(stack_run)?;
     Ok((plan, RunIdentity::new(), lock))
 }

@@ -45,10 +45,15 @@ async fn reuse_creates_only_what_changed_and_resets_first() {
 
     // The same files again: only the test container, and `flaky`, whose reset fails. The
     // reset commands ran: Redis was flushed, the worker's counted once.
-    let script = format!("echo \"k=[$(redis-cli -h cache GET k)]\"; echo resets=$(wc -l < /marks/resets){ok}");
+    let script = format!(
+        "echo \"k=[$(redis-cli -h cache GET k)]\"; echo resets=$(wc -l < /marks/resets){ok}"
+    );
     let (out, created) = reuse_run(&project, None, &script).await;
     assert_eq!(created, ["app", "flaky"]);
-    assert!(out.contains("k=[]"), "FLUSHALL ran before the reuse:\n{out}");
+    assert!(
+        out.contains("k=[]"),
+        "FLUSHALL ran before the reuse:\n{out}"
+    );
     assert!(out.contains("resets=1"), "{out}");
 
     // A plain prune leaves the reused stack alone; ps shows it as reused.
@@ -69,5 +74,39 @@ async fn reuse_creates_only_what_changed_and_resets_first() {
 
     let out = dockhand(&["down", "--reused", "-p", &project]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_clean(&project).await;
+}
+
+#[tokio::test]
+async fn the_library_reuses_a_stack_left_by_a_dropped_one() {
+    require_fixtures().await;
+    let project = unique("reuse-lib");
+    let up = || {
+        dockhand::Stack::builder()
+            .file("tests/stacks/reuse.yml")
+            .project_name(&project)
+            .service("cache")
+            .reuse(true)
+            .up()
+    };
+    let first = up().await.unwrap();
+    let id = first.container_id("cache").unwrap().to_string();
+    let addr = first.endpoint("cache", 6379).unwrap().to_string();
+    assert_eq!(crate::library::redis(&addr, "SET k v"), "+OK");
+    drop(first);
+    assert!(
+        !crate::support::leftovers(&project).await.is_empty(),
+        "dropping a reused stack leaves it up"
+    );
+
+    let second = up().await.unwrap();
+    assert_eq!(second.container_id("cache"), Some(id.as_str()), "the same container");
+    let addr = second.endpoint("cache", 6379).unwrap().to_string();
+    assert_eq!(
+        crate::library::redis(&addr, "GET k"),
+        "$-1",
+        "its reset command flushed it"
+    );
+    second.down().await.unwrap();
     assert_clean(&project).await;
 }

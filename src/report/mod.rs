@@ -9,9 +9,10 @@ mod read_junit;
 mod record;
 mod suite;
 mod tail;
+mod tests_from;
 mod xml;
 
-pub use console::{Console, Event, Reporter, Silent};
+pub use console::{Console, Event, Reporter, Silent, Transfer};
 pub use errors::{JunitReadError, ReportError};
 pub use junit::{render_junit, write_junit_atomic};
 pub use mask::{DEFAULT_SECRET_NAMES, MASK, MIN_FREE_TEXT_LEN, Masker};
@@ -22,3 +23,4 @@ pub use record::{
 };
 pub use suite::{Case, Problem, ProblemKind, Suite};
 pub use tail::{OutputTail, SYSTEM_OUT_LIMIT};
+pub use tests_from::{ReadTests, TestsFrom, read_libtest, read_tap};

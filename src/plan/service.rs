@@ -219,6 +219,7 @@ pub(super) fn plan_service(cx: &Context<'_>, s: &Service) -> ServicePlan {
         extra_replicas,
         ready: s.ready.as_ref().map(ready_check),
         reset: s.reset.clone(),
+        collect: s.collect.clone(),
     }
 }
 

@@ -555,6 +555,9 @@ pub struct ServicePlan {
     pub ready: Option<ReadyCheck>,
     /// Commands run in its containers before a run reuses them (`x-dockhand.reset`).
     pub reset: Vec<Vec<String>>,
+    /// Report files to copy out of its test container when the test command ends
+    /// (`x-dockhand.collect`): absolute globs inside the container.
+    pub collect: Vec<String>,
 }
 
 /// A readiness strategy the file (or the library) chose for a service.

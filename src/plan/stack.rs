@@ -267,6 +267,19 @@ volumes:
 "#;
 
     #[test]
+    fn report_globs_to_collect_reach_the_plan() {
+        let plan = StackPlan::new(
+            &project(
+                "services:\n  app:\n    image: app:1\n    x-dockhand:\n      collect: [/app/reports/*.xml]\n  db:\n    image: db:1\n",
+            ),
+            run(),
+            &PlanOptions::default(),
+        );
+        assert_eq!(plan.services["app"].collect, ["/app/reports/*.xml"]);
+        assert!(plan.services["db"].collect.is_empty());
+    }
+
+    #[test]
     fn names_carry_the_run_suffix() {
         let plan = StackPlan::new(&project(STACK), run(), &PlanOptions::default());
         assert_eq!(plan.project, "shop-abcd1234");

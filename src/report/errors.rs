@@ -79,3 +79,32 @@ pub enum JunitReadError {
         root: String,
     },
 }
+
+/// A report file to collect from the test container could not be named or saved.
+#[derive(Debug, Error)]
+pub enum CollectError {
+    /// The glob is not an absolute path.
+    #[error("collect glob {pattern} is not an absolute path inside the container")]
+    NotAbsolute {
+        /// The glob.
+        pattern: String,
+    },
+    /// The glob does not parse.
+    #[error("collect glob {pattern} is not a valid glob")]
+    BadGlob {
+        /// The glob.
+        pattern: String,
+        /// What the glob parser said.
+        #[source]
+        source: globset::Error,
+    },
+    /// A matching file could not be unpacked or written.
+    #[error("error saving collected reports under {}", .dir.display())]
+    Save {
+        /// The folder the files go to.
+        dir: PathBuf,
+        /// What the archive or the file system said.
+        #[source]
+        source: io::Error,
+    },
+}

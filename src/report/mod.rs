@@ -1,5 +1,6 @@
 //! Run events rendered for people (console) and for CI (JUnit XML).
 
+mod collect;
 mod console;
 mod errors;
 mod junit;
@@ -12,8 +13,9 @@ mod tail;
 mod tests_from;
 mod xml;
 
+pub use collect::{CollectGlob, CollectedFile, read_collected, save_matches};
 pub use console::{Console, Event, Reporter, Silent, Transfer};
-pub use errors::{JunitReadError, ReportError};
+pub use errors::{CollectError, JunitReadError, ReportError};
 pub use junit::{render_junit, write_junit_atomic};
 pub use mask::{DEFAULT_SECRET_NAMES, MASK, MIN_FREE_TEXT_LEN, Masker};
 pub use model::{RunReport, SetupCase, SetupOutcome, TestCase, TestStep};

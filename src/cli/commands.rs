@@ -102,6 +102,23 @@ fn parse_env(arg: &str) -> Result<Option<(String, String)>, CliError> {
     }
 }
 
+/// An image tag as the engine takes it: 1 to 128 letters, digits, `_`, `.` or `-`.
+fn check_tag(arg: &'static str, tag: &str) -> Result<(), CliError> {
+    let valid = !tag.is_empty()
+        && tag.len() <= 128
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if valid {
+        return Ok(());
+    }
+    Err(CliError::InvalidArgument {
+        arg,
+        value: tag.to_string(),
+        problem: "a tag is 1 to 128 letters, digits, '_', '.' or '-'".into(),
+    })
+}
+
 fn test_settings(args: &TestArgs) -> Result<TestSettings, CliError> {
     let mut env = Vec::new();
     for file in &args.env_files {
@@ -123,18 +140,11 @@ fn test_settings(args: &TestArgs) -> Result<TestSettings, CliError> {
         m.validate().map_err(CliError::Marker)?;
         MarkerPolicy::Required(m)
     };
-    if let Some(tag) = &args.tag
-        && (tag.is_empty()
-            || tag.len() > 128
-            || !tag
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)))
-    {
-        return Err(CliError::InvalidArgument {
-            arg: "--tag",
-            value: tag.clone(),
-            problem: "a tag is 1 to 128 letters, digits, '_', '.' or '-'".into(),
-        });
+    if let Some(tag) = &args.tag {
+        check_tag("--tag", tag)?;
+    }
+    for tag in &args.also_tags {
+        check_tag("--also-tag", tag)?;
     }
     let mut load = args.project.load_options();
     load.env_files = args.compose_env_files.clone();
@@ -155,6 +165,8 @@ fn test_settings(args: &TestArgs) -> Result<TestSettings, CliError> {
         graceful_stop: args.graceful_stop,
         reaper: std::env::current_exe().ok(),
         reuse: args.reuse,
+        push: args.push,
+        also_tags: args.also_tags.clone(),
     })
 }
 

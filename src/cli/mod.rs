@@ -136,6 +136,15 @@ pub struct TestArgs {
     /// The exact tag of the images built from `build:` (a commit hash or build number).
     #[arg(long, env = "DOCKHAND_TAG", value_name = "TAG")]
     pub tag: Option<String>,
+    /// After a pass, push each image built for the run (services with `build:`), with its
+    /// exact tag, to the registry its name names; credentials come from the Docker config
+    /// ($DOCKER_CONFIG/config.json, default ~/.docker/config.json). Never on a fail or an
+    /// error.
+    #[arg(long)]
+    pub push: bool,
+    /// With --push, also give the built images this tag and push it (repeatable).
+    #[arg(long = "also-tag", value_name = "TAG", requires = "push")]
+    pub also_tags: Vec<String>,
     /// The line that means the tests passed; it must be the last line of output.
     #[arg(long, value_name = "TEXT", default_value = "Result: SUCCESS!")]
     pub success_marker: String,

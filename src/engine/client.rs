@@ -19,7 +19,7 @@ use super::error::{EngineError, is_not_found};
 use super::types::{
     ContainerInfo, ContainerState, ContainerStatus, HealthStatus, ImageFacts, ResourceInfo,
 };
-use crate::plan::{NetworkSpec, VolumeSpec, split_tag};
+use crate::plan::{NetworkSpec, VolumeSpec};
 
 /// A connected Docker Engine. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -118,24 +118,6 @@ impl Engine {
                 source: e,
             }),
         }
-    }
-
-    /// Pulls `image`; here mostly to turn "not local" into a precise error.
-    pub async fn pull(&self, service: &str, image: &str) -> Result<(), EngineError> {
-        let (repo, tag) = split_tag(image);
-        let opts = bollard::query_parameters::CreateImageOptionsBuilder::default()
-            .from_image(&repo)
-            .tag(tag.as_deref().unwrap_or("latest"))
-            .build();
-        let mut stream = self.docker.create_image(Some(opts), None, None);
-        while let Some(item) = stream.next().await {
-            item.map_err(|source| EngineError::ImageMissing {
-                service: service.to_string(),
-                image: image.to_string(),
-                source,
-            })?;
-        }
-        Ok(())
     }
 
     pub async fn create_network(&self, spec: &NetworkSpec) -> Result<(), EngineError> {

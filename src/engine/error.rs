@@ -12,13 +12,36 @@ pub enum EngineError {
         #[source]
         source: bollard::errors::Error,
     },
-    #[error("image {image} for service {service} is not present locally and could not be pulled")]
-    ImageMissing {
+    /// A pull failed: the image is not in the registry, the registry refused the
+    /// credentials, or it cannot be reached.
+    #[error(
+        "could not pull image {image} for service {service} from {registry}: {message}; check the name and tag, and the credentials for {registry} in the Docker config (`docker login {registry}`)"
+    )]
+    Pull {
+        /// The service whose image it is.
         service: String,
+        /// The image reference.
         image: String,
-        #[source]
-        source: bollard::errors::Error,
+        /// The registry its name names.
+        registry: String,
+        /// The engine's or the registry's message.
+        message: String,
     },
+    /// A push failed: the registry refused the credentials or the push, or cannot be reached.
+    #[error(
+        "could not push {image} to {registry}: {message}; check the credentials for {registry} in the Docker config (`docker login {registry}`) and that they may push there"
+    )]
+    Push {
+        /// The image reference pushed.
+        image: String,
+        /// The registry its name names.
+        registry: String,
+        /// The engine's or the registry's message.
+        message: String,
+    },
+    /// The credentials for a registry could not be read from the Docker config.
+    #[error(transparent)]
+    Auth(#[from] super::auth::AuthError),
     #[error(
         "image {image} for service {service} is not present locally, and its pull_policy is never; build or load it first"
     )]

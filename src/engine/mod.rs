@@ -1,6 +1,7 @@
 //! The only door to the Docker Engine: the only code that imports bollard. It carries out the
 //! plan's specs and answers in dockhand's own types.
 
+mod auth;
 mod build;
 mod client;
 mod container;
@@ -8,11 +9,14 @@ mod control;
 mod error;
 mod exec;
 mod files;
+mod registry;
 mod types;
 
+pub use auth::{AuthError, RegistryAuth, config_file, credentials_for, registry_of};
 pub use client::{Engine, docker_host};
 pub use error::EngineError;
 pub use exec::{ExecOutcome, ExecOutput};
 pub use types::{
     ContainerInfo, ContainerState, ContainerStatus, HealthStatus, ImageFacts, ResourceInfo,
+    TransferUpdate,
 };

@@ -71,3 +71,16 @@ pub struct ImageFacts {
     /// The TCP ports the image exposes.
     pub exposed_tcp: Vec<u16>,
 }
+
+/// One progress message of a pull or a push, as the engine sends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransferUpdate<'a> {
+    /// The layer it is about (a short id), when the engine says (it does in pulls).
+    pub layer: Option<&'a str>,
+    /// The engine's word for it: `Downloading`, `Pull complete`, `Pushed`, ...
+    pub status: &'a str,
+    /// Bytes moved so far, for `Downloading`, `Extracting` and `Pushing`.
+    pub current: Option<u64>,
+    /// Bytes to move, for the same.
+    pub total: Option<u64>,
+}

@@ -42,6 +42,9 @@ impl StackPlan {
                 ImageSource::Pull(PullPolicy::Missing) => {
                     writeln!(f, "use image {image} for {} (pulled if missing)", s.name)?
                 }
+                ImageSource::Pull(PullPolicy::Always) => {
+                    writeln!(f, "pull image {image} for {} (pull_policy: always)", s.name)?
+                }
             }
         }
         Ok(())

@@ -58,10 +58,7 @@ pub(super) fn plan_service(cx: &Context<'_>, s: &Service) -> ServicePlan {
     let (reference, tag_is_explicit) = image_reference(cx.base, s, cx.tag);
     let source = match &s.build {
         Some(b) => ImageSource::Build(build_spec(cx, s, b)),
-        None => ImageSource::Pull(match s.pull_policy.as_deref() {
-            Some("never") => PullPolicy::Never,
-            _ => PullPolicy::Missing,
-        }),
+        None => ImageSource::Pull(pull_policy(s.pull_policy.as_deref())),
     };
 
     let mut labels = cx.run_labels.clone();
@@ -615,6 +612,18 @@ fn restart(restart: &str) -> Restart {
     }
 }
 
+/// When the image of a service without `build:` is pulled, from its `pull_policy:`. A service
+/// with `build:` is built on every run, whatever its policy.
+fn pull_policy(value: Option<&str>) -> PullPolicy {
+    match value {
+        Some("never") => PullPolicy::Never,
+        Some("always") => PullPolicy::Always,
+        // `missing`, `if_not_present`, `build` without a build section, `daily`, `weekly` and
+        // `every_<duration>`: the image as found, pulled when missing.
+        _ => PullPolicy::Missing,
+    }
+}
+
 /// A stable hash of the service's resolved configuration (compose's config-hash label).
 fn config_hash(s: &Service) -> String {
     let text = serde_json::to_string(s).unwrap_or_default();
@@ -656,6 +665,15 @@ mod tests {
         };
         assert!(health(Some(&own)).is_active(false));
         assert!(!Health::Disabled.is_active(true));
+    }
+
+    #[test]
+    fn pull_policies() {
+        assert_eq!(pull_policy(None), PullPolicy::Missing);
+        assert_eq!(pull_policy(Some("missing")), PullPolicy::Missing);
+        assert_eq!(pull_policy(Some("never")), PullPolicy::Never);
+        assert_eq!(pull_policy(Some("always")), PullPolicy::Always);
+        assert_eq!(pull_policy(Some("daily")), PullPolicy::Missing);
     }
 
     #[test]

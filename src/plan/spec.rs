@@ -86,6 +86,8 @@ pub enum PullPolicy {
     Missing,
     /// Never pull: a missing image is an error.
     Never,
+    /// Pull on every run, so the image is the registry's current one (`always`).
+    Always,
 }
 
 /// Where a service's image comes from.

@@ -30,6 +30,58 @@ pub enum Event<'a> {
         /// How long the build took.
         elapsed: Duration,
     },
+    /// A pull or a push began.
+    TransferStarted {
+        /// The service whose image it is.
+        service: &'a str,
+        /// The image reference.
+        image: &'a str,
+        /// Pull or push.
+        kind: Transfer,
+    },
+    /// A pull or a push moved on (shown on a terminal as one line, redrawn in place).
+    TransferProgress {
+        /// The service whose image it is.
+        service: &'a str,
+        /// The image reference.
+        image: &'a str,
+        /// Pull or push.
+        kind: Transfer,
+        /// Layers finished so far.
+        layers_done: usize,
+        /// Layers seen so far.
+        layers: usize,
+        /// Bytes moved and bytes to move, over the layers whose size is known.
+        bytes: Option<(u64, u64)>,
+    },
+    /// One layer of a pull or a push finished (shown as a line when not on a terminal).
+    LayerDone {
+        /// The service whose image it is.
+        service: &'a str,
+        /// The image reference.
+        image: &'a str,
+        /// Pull or push.
+        kind: Transfer,
+        /// The layer's short id, when the engine gives it (it does in pulls).
+        layer: Option<&'a str>,
+        /// The engine's word for how it finished: `Pull complete`, `Already exists`, `Pushed`.
+        status: &'a str,
+        /// Layers finished so far, this one included.
+        layers_done: usize,
+        /// Layers seen so far.
+        layers: usize,
+    },
+    /// A pull or a push finished.
+    Transferred {
+        /// The service whose image it is.
+        service: &'a str,
+        /// The image reference.
+        image: &'a str,
+        /// Pull or push.
+        kind: Transfer,
+        /// How long it took.
+        elapsed: Duration,
+    },
     /// A service's container is being created and started.
     Starting {
         /// The service.
@@ -87,6 +139,42 @@ pub enum Event<'a> {
         /// The project name on the engine.
         project: &'a str,
     },
+}
+
+/// Which way an image moves between the engine and a registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transfer {
+    /// From the registry to the engine.
+    Pull,
+    /// From the engine to the registry.
+    Push,
+}
+
+impl Transfer {
+    /// `pulling` or `pushing`.
+    pub fn doing(self) -> &'static str {
+        match self {
+            Transfer::Pull => "pulling",
+            Transfer::Push => "pushing",
+        }
+    }
+
+    /// `pulled` or `pushed`.
+    pub fn done(self) -> &'static str {
+        match self {
+            Transfer::Pull => "pulled",
+            Transfer::Push => "pushed",
+        }
+    }
+}
+
+/// Bytes as people read them: `812 kB`, `45.2 MB`.
+fn bytes(n: u64) -> String {
+    match n {
+        0..1_000 => format!("{n} B"),
+        1_000..1_000_000 => format!("{} kB", n / 1_000),
+        _ => format!("{:.1} MB", n as f64 / 1e6),
+    }
 }
 
 /// Receives the events of a run. Must be cheap: it is called from the run loop.
@@ -219,6 +307,55 @@ impl Reporter for Console {
             } => self.status(
                 service,
                 &format!("built {image} in {:.1}s", elapsed.as_secs_f64()),
+            ),
+            Event::TransferStarted {
+                service,
+                image,
+                kind,
+            } => self.status(service, &format!("{} {image}", kind.doing())),
+            Event::TransferProgress {
+                service,
+                image,
+                kind,
+                layers_done,
+                layers,
+                bytes: moved,
+            } => {
+                if self.live {
+                    let mut text =
+                        format!("{} {image}: {layers_done}/{layers} layers", kind.doing());
+                    if let Some((current, total)) = moved.filter(|(_, t)| *t > 0) {
+                        text.push_str(&format!(", {} of {}", bytes(current), bytes(total)));
+                    }
+                    self.status(service, &text);
+                }
+            }
+            Event::LayerDone {
+                service,
+                image,
+                kind,
+                layer,
+                status,
+                layers_done,
+                layers,
+            } => {
+                if !self.live {
+                    let layer = layer.map(|l| format!(" {l}")).unwrap_or_default();
+                    self.line(&format!(
+                        "{service}: {} {image}: layer{layer} {} ({layers_done}/{layers})",
+                        kind.doing(),
+                        status.to_lowercase()
+                    ));
+                }
+            }
+            Event::Transferred {
+                service,
+                image,
+                kind,
+                elapsed,
+            } => self.status(
+                service,
+                &format!("{} {image} in {:.1}s", kind.done(), elapsed.as_secs_f64()),
             ),
             Event::Starting { service } => self.status(service, "starting"),
             Event::Started { service } => {

@@ -37,7 +37,8 @@ pub struct Reuse {
     pub existing: HashMap<String, Vec<ContainerInfo>>,
 }
 
-/// Builds, or checks for (pulling if allowed), the image of each of `services`, in parallel.
+/// Builds, or checks for (pulling if allowed, or always with `pull_policy: always`), the image
+/// of each of `services`, in parallel, showing each pull's progress.
 /// Warns when a built image's tag is not explicit.
 pub async fn prepare_images(
     engine: &Engine,
@@ -95,7 +96,9 @@ async fn prepare_image(
             });
         }
         ImageSource::Pull(policy) => {
-            if let Some(facts) = engine.image_facts(image).await? {
+            if *policy != PullPolicy::Always
+                && let Some(facts) = engine.image_facts(image).await?
+            {
                 return Ok(facts);
             }
             if *policy == PullPolicy::Never {
@@ -105,7 +108,7 @@ async fn prepare_image(
                 }
                 .into());
             }
-            engine.pull(&sp.name, image).await?;
+            super::transfer::pull(engine, &sp.name, image, reporter).await?;
         }
     }
     engine.image_facts(image).await?.ok_or_else(|| {

@@ -119,6 +119,25 @@ pub enum RunError {
         /// What went wrong and what to do.
         reason: String,
     },
+    /// `--push` would push a built image under a tag nobody asked for (`latest`, or none).
+    #[error(
+        "--push: service {service} builds {image}, a tag that was not asked for; set --tag (or DOCKHAND_TAG) to the tag to push, such as the commit"
+    )]
+    PushUnasked {
+        /// The service that builds it.
+        service: String,
+        /// The image reference it builds.
+        image: String,
+    },
+    /// The test passed, and pushing or tagging one of its images failed.
+    #[error("the test passed, but {image} was not pushed")]
+    Push {
+        /// The reference that was not pushed.
+        image: String,
+        /// Why.
+        #[source]
+        source: Box<EngineError>,
+    },
     /// The folder that coordinates a shared stack could not be used.
     #[error("cannot use the shared stack's folder {path}")]
     ShareDir {
@@ -155,7 +174,8 @@ impl RunError {
             | RunError::NoSuchService { .. }
             | RunError::NotInStack { .. }
             | RunError::ExternalMissing { .. }
-            | RunError::BadSetting { .. } => exit::BAD_INPUT,
+            | RunError::BadSetting { .. }
+            | RunError::PushUnasked { .. } => exit::BAD_INPUT,
             RunError::Interrupted(sig) => 128 + sig.number(),
             RunError::Engine(_)
             | RunError::ServiceOperation { .. }
@@ -167,6 +187,7 @@ impl RunError {
             | RunError::SharedFailed { .. }
             | RunError::Keeper { .. }
             | RunError::ShareDir { .. }
+            | RunError::Push { .. }
             | RunError::Report(_)
             | RunError::Internal(_) => exit::INFRASTRUCTURE,
         }

@@ -28,13 +28,18 @@ pub mod exit {
 /// Why bringing a stack up, or a whole `dockhand test` run, ended without a verdict.
 #[derive(Debug, Error)]
 pub enum RunError {
+    /// The compose files could not be loaded (bad input: syntax, unknown key, cycle, ...).
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// A service named in the settings (`--service`, the builder's `service`) is not in the
+    /// project.
     #[error("no service named {service} in {files}; services: {known}")]
     NoSuchService {
+        /// The name given.
         service: String,
         /// The compose files read, comma-separated.
         files: String,
+        /// The project's services, comma-separated.
         known: String,
     },
     /// A service named to a running [`Stack`](super::Stack) is not one it started.
@@ -60,40 +65,63 @@ pub enum RunError {
         #[source]
         source: Box<EngineError>,
     },
+    /// A network or volume declared `external: true` does not exist on the engine.
     #[error(
         "{kind} {name} is declared external but does not exist; create it with `docker {kind} create {name}`"
     )]
-    ExternalMissing { kind: &'static str, name: String },
+    ExternalMissing {
+        /// `network` or `volume`.
+        kind: &'static str,
+        /// Its name on the engine.
+        name: String,
+    },
+    /// The engine could not be reached, or refused or failed a call.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// A dependency did not become ready: it exited, turned unhealthy, or its check timed out.
     #[error(transparent)]
     Dependency(ReadyError),
+    /// A `post_start` hook exited non-zero, which fails the set-up as in compose.
     #[error(
         "post_start hook {number} of service {service} (`{command}`) exited with status {code}{}",
         printed(output)
     )]
     Hook {
+        /// The service whose hook it is.
         service: String,
         /// 1-based, in the file's order.
         number: usize,
+        /// The hook's command, as written.
         command: String,
+        /// Its exit status.
         code: i64,
+        /// What it printed.
         output: String,
     },
+    /// The whole run took longer than `--timeout` (seconds).
     #[error("the run took longer than its timeout of {0}s")]
     Timeout(u64),
+    /// A signal stopped the run; the stack was torn down.
     #[error("interrupted by {}", .0.name())]
     Interrupted(Interrupt),
+    /// The run was cancelled through its [`Stop`](crate::signal::Stop) without a signal.
     #[error("the run was stopped before it finished")]
     Cancelled,
+    /// The JUnit report could not be written.
     #[error(transparent)]
     Report(Box<crate::report::ReportError>),
+    /// A bug in dockhand (a panic, a broken invariant), said as such.
     #[error("dockhand itself failed: {0}")]
     Internal(String),
+    /// A file, folder or process dockhand needs (the artifacts folder, the test output, the reaper)
+    /// could not be made.
     #[error("error writing {what} to {path}")]
     Write {
+        /// What was being written (`artifacts`, `the test output`, ...).
         what: &'static str,
+        /// Where.
         path: String,
+        /// The cause.
         #[source]
         source: std::io::Error,
     },
@@ -205,18 +233,26 @@ impl RunError {
 /// Why [`Stack::endpoint`](super::Stack::endpoint) has no address to give.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum EndpointError {
+    /// The stack has no service of that name.
     #[error("no service named {service} in stack {stack}; services: {known}")]
     NoSuchService {
+        /// The name asked for.
         service: String,
+        /// The stack's project name.
         stack: String,
+        /// The services the stack started, comma-separated.
         known: String,
     },
+    /// The service does not publish that container port.
     #[error(
         "service {service} does not publish port {port}/{protocol}; list it under ports: or EXPOSE it in the image"
     )]
     NotPublished {
+        /// The service.
         service: String,
+        /// The container port asked for.
         port: u16,
+        /// `tcp`, `udp` or `sctp`.
         protocol: String,
     },
 }

@@ -2,13 +2,17 @@
 
 use thiserror::Error;
 
+/// What went wrong talking to the Docker Engine, with the service, image or object it concerned.
 #[derive(Debug, Error)]
 pub enum EngineError {
+    /// No daemon answers at the configured address.
     #[error(
         "no Docker daemon answers at {host}; start one (`sudo systemctl start docker`, or `dockerd &` as root) or point DOCKER_HOST at a running daemon"
     )]
     Unreachable {
+        /// The address tried (`DOCKER_HOST`, or the local socket).
         host: String,
+        /// The client's error.
         #[source]
         source: bollard::errors::Error,
     },
@@ -42,36 +46,57 @@ pub enum EngineError {
     /// The credentials for a registry could not be read from the Docker config.
     #[error(transparent)]
     Auth(#[from] super::auth::AuthError),
+    /// An image is not local and `pull_policy: never` forbids pulling it.
     #[error(
         "image {image} for service {service} is not present locally, and its pull_policy is never; build or load it first"
     )]
-    ImageNotLocal { service: String, image: String },
+    ImageNotLocal {
+        /// The service that runs it.
+        service: String,
+        /// The image reference.
+        image: String,
+    },
+    /// An image build failed.
     #[error("could not build image {image} for service {service}: {message}{}", build_tail(.output))]
     Build {
+        /// The service whose image it is.
         service: String,
+        /// The image reference being built.
         image: String,
+        /// The builder's error message.
         message: String,
         /// The last lines the build printed.
         output: Vec<String>,
     },
+    /// The build context could not be read (a missing folder, an unreadable file).
     #[error("error reading the build context {path} of service {service}")]
     BuildContext {
+        /// The service being built.
         service: String,
+        /// The context folder.
         path: String,
+        /// The cause.
         #[source]
         source: std::io::Error,
     },
+    /// A secret or config reads an environment variable that is not set.
     #[error(
         "environment variable {variable} required by {what} of service {service} is not set; set it in the environment or in the .env file"
     )]
     UnsetVariable {
+        /// The variable.
         variable: String,
+        /// What needs it (`secret "token"`).
         what: String,
+        /// The service that receives it.
         service: String,
     },
+    /// Files to put into a container could not be packed.
     #[error("error packing {what}")]
     Archive {
+        /// What was being packed.
         what: String,
+        /// The cause.
         #[source]
         source: std::io::Error,
     },
@@ -99,9 +124,12 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
+    /// Any other call the engine refused or failed.
     #[error("error {action}")]
     Api {
+        /// What dockhand was doing (`creating network x`).
         action: String,
+        /// The engine's answer.
         #[source]
         source: bollard::errors::Error,
     },

@@ -62,6 +62,8 @@ impl Engine {
         &self.docker
     }
 
+    /// The daemon's address, as `DOCKER_HOST` gives it or the local socket
+    /// (`unix:///var/run/docker.sock`).
     pub fn host(&self) -> &str {
         &self.host
     }
@@ -83,6 +85,7 @@ impl Engine {
         }
     }
 
+    /// Whether the image is present on the engine.
     pub async fn image_exists(&self, image: &str) -> Result<bool, EngineError> {
         Ok(self.image_facts(image).await?.is_some())
     }
@@ -120,6 +123,7 @@ impl Engine {
         }
     }
 
+    /// Creates a network as the plan specifies it, labels and IPAM pools included.
     pub async fn create_network(&self, spec: &NetworkSpec) -> Result<(), EngineError> {
         let req = NetworkCreateRequest {
             name: spec.name.clone(),
@@ -152,6 +156,7 @@ impl Engine {
         Ok(())
     }
 
+    /// Whether a network of that name or id exists.
     pub async fn network_exists(&self, name: &str) -> Result<bool, EngineError> {
         match self
             .docker
@@ -170,6 +175,7 @@ impl Engine {
         }
     }
 
+    /// Whether a volume of that name exists.
     pub async fn volume_exists(&self, name: &str) -> Result<bool, EngineError> {
         match self.docker.inspect_volume(name).await {
             Ok(_) => Ok(true),
@@ -181,6 +187,7 @@ impl Engine {
         }
     }
 
+    /// Creates a named volume as the plan specifies it.
     pub async fn create_volume(&self, spec: &VolumeSpec) -> Result<(), EngineError> {
         let req = VolumeCreateRequest {
             name: Some(spec.name.clone()),
@@ -196,6 +203,7 @@ impl Engine {
         Ok(())
     }
 
+    /// Starts a created (or stopped) container.
     pub async fn start(&self, id: &str) -> Result<(), EngineError> {
         self.docker
             .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
@@ -266,6 +274,7 @@ impl Engine {
         }
     }
 
+    /// Removes a network; one already gone is not an error.
     pub async fn remove_network(&self, id: &str) -> Result<(), EngineError> {
         match self.docker.remove_network(id).await {
             Ok(()) => Ok(()),
@@ -277,6 +286,7 @@ impl Engine {
         }
     }
 
+    /// Removes a volume, forcibly; one already gone is not an error.
     pub async fn remove_volume(&self, name: &str) -> Result<(), EngineError> {
         let opts = RemoveVolumeOptionsBuilder::default().force(true).build();
         match self.docker.remove_volume(name, Some(opts)).await {

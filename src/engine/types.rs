@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 /// A container's health as its healthcheck last reported it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HealthStatus {
+    /// Within its start period, or no check has passed or failed enough yet.
     Starting,
+    /// The last check passed.
     Healthy,
+    /// Checks failed `retries` times in a row.
     Unhealthy,
 }
 
@@ -15,9 +18,15 @@ pub enum HealthStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContainerState {
     /// Running; `health` is `None` when it has no healthcheck (or none reported yet).
-    Running { health: Option<HealthStatus> },
+    Running {
+        /// Its health, if it has a healthcheck that reported.
+        health: Option<HealthStatus>,
+    },
     /// Exited or dead.
-    Exited { code: i64 },
+    Exited {
+        /// The exit code.
+        code: i64,
+    },
     /// Created, restarting, paused, removing: the engine's word for it.
     Other(String),
 }
@@ -25,6 +34,7 @@ pub enum ContainerState {
 /// One reading of a container's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerStatus {
+    /// Running, exited, or something else.
     pub state: ContainerState,
     /// The output of the last health check, if any ran.
     pub health_output: Option<String>,
@@ -39,9 +49,11 @@ pub struct ContainerStatus {
 /// A container found by label.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerInfo {
+    /// The container's id.
     pub id: String,
     /// Its name, without the leading `/`.
     pub name: String,
+    /// Its labels.
     pub labels: BTreeMap<String, String>,
     /// `running`, `exited`, ...
     pub state: String,
@@ -54,13 +66,16 @@ pub struct ContainerInfo {
 pub struct ResourceInfo {
     /// The network's id, or the volume's name (what removal takes).
     pub id: String,
+    /// Its name.
     pub name: String,
+    /// Its labels.
     pub labels: BTreeMap<String, String>,
 }
 
 /// What an image holds that the run needs to know before starting a container of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImageFacts {
+    /// The image's id (`sha256:...`).
     pub id: String,
     /// The image defines a healthcheck.
     pub has_healthcheck: bool,

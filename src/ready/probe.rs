@@ -58,8 +58,11 @@ pub enum Probe {
     Tcp(u16),
     /// A GET of `path` answers `status`, or any 2xx when `None`.
     Http {
+        /// The container port.
         port: u16,
+        /// The request path (`/health`).
         path: String,
+        /// The status expected; `None` accepts any 2xx.
         status: Option<u16>,
     },
 }

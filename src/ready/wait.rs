@@ -83,33 +83,54 @@ impl Check {
     }
 }
 
+/// Why a service did not become ready; each carries the tail of its log for the report.
 #[derive(Debug, Error)]
 pub enum ReadyError {
+    /// The container exited while dockhand waited for it.
     #[error("service {service} exited with code {code}{}", last_suffix("last health check", .health_output))]
     Exited {
+        /// The service.
         service: String,
+        /// Its exit code.
         code: i64,
+        /// The output of its last health check, if one ran.
         health_output: Option<String>,
+        /// The last lines of its log.
         log_tail: String,
     },
+    /// The engine reported the container unhealthy.
     #[error("service {service} is unhealthy{}", last_suffix("last health check", .health_output))]
     Unhealthy {
+        /// The service.
         service: String,
+        /// The output of its last health check, if one ran.
         health_output: Option<String>,
+        /// The last lines of its log.
         log_tail: String,
     },
+    /// Its check did not pass within the ready timeout.
     #[error("service {service} was not {what} after {}s{}", .waited.as_secs_f64().round(), last_suffix(.what.last_label(), .last_try))]
     Timeout {
+        /// The service.
         service: String,
+        /// What it was waited for.
         what: Wanted,
+        /// How long dockhand waited.
         waited: Duration,
+        /// Why the last try failed, if one was made.
         last_try: Option<String>,
+        /// The last lines of its log.
         log_tail: String,
     },
+    /// A `service_healthy` condition names a service without a healthcheck.
     #[error(
         "service {service} has no healthcheck, but a service depends on it with condition service_healthy; add a healthcheck: to it or use condition: service_started"
     )]
-    NoHealthcheck { service: String },
+    NoHealthcheck {
+        /// The service.
+        service: String,
+    },
+    /// The engine could not be asked.
     #[error(transparent)]
     Engine(#[from] EngineError),
 }

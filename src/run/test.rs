@@ -23,6 +23,7 @@ use crate::verdict::{MarkerPolicy, Verdict};
 /// Everything `dockhand test` needs, validated.
 #[derive(Debug, Clone)]
 pub struct TestSettings {
+    /// Which compose files, project name and profiles to load (`-f`, `-p`, `--profile`).
     pub load: LoadOptions,
     /// The service whose image holds the test command.
     pub service: String,
@@ -30,13 +31,19 @@ pub struct TestSettings {
     pub command: Vec<String>,
     /// Added over the service's environment, in order (later wins).
     pub env: Vec<(String, String)>,
+    /// How the output's last line decides the verdict; the default requires a marker.
     pub markers: MarkerPolicy,
+    /// Where to write the JUnit report; `None` writes none.
     pub junit: Option<PathBuf>,
     /// Where logs go; default a folder under the temp dir named after the project.
     pub artifacts: Option<PathBuf>,
+    /// The exact tag of the images built from `build:` (`--tag`); `None` keeps the file's.
     pub tag: Option<String>,
+    /// Leave the stack up afterwards (`--keep`).
     pub keep: bool,
+    /// Keep the file's fixed host ports instead of ephemeral ones (`--keep-host-ports`).
     pub keep_host_ports: bool,
+    /// How long each dependency may take to become ready (default 120 s).
     pub ready_timeout: Duration,
     /// The whole run, bring-up included.
     pub timeout: Option<Duration>,
@@ -133,7 +140,9 @@ impl TestSettings {
 /// The verdict and where the evidence is.
 #[derive(Debug, Clone)]
 pub struct TestOutcome {
+    /// What the run did: set-up of each service, the test command, timings.
     pub record: RunRecord,
+    /// Pass or fail, and the reason.
     pub verdict: Verdict,
 }
 

@@ -287,6 +287,18 @@ pub struct Stack {
 }
 
 impl Stack {
+    /// A builder for a stack: name the compose files and what to bring up, then
+    /// [`StackBuilder::up`].
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), dockhand::RunError> {
+    /// let stack = dockhand::Stack::builder()
+    ///     .file("compose.yml")
+    ///     .service("api")
+    ///     .up()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn builder() -> StackBuilder {
         StackBuilder::default()
     }

@@ -72,7 +72,39 @@ pub async fn sweep_abandoned(engine: &Engine, reporter: &dyn Reporter) {
     }
 }
 
-/// Settings for [`Stack`]; start with [`Stack::builder`].
+/// Settings for [`Stack`]; start with [`Stack::builder`]. What is not set is what
+/// `dockhand up` does with the same file: every service, the compose file of the current
+/// folder, 120 s per service to become ready.
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// use dockhand::{ReadyCheck, Stack};
+///
+/// #[tokio::test]
+/// async fn orders_are_stored() -> Result<(), Box<dyn std::error::Error>> {
+///     let stack = Stack::builder()
+///         .file("compose.yml")
+///         .service("api") // api and what it depends on
+///         .profile("test")
+///         .ready(
+///             "api",
+///             ReadyCheck::Http {
+///                 port: 8080,
+///                 path: "/health".into(),
+///                 status: Some(200),
+///             },
+///         )
+///         .ready_timeout(Duration::from_secs(60))
+///         .up()
+///         .await?;
+///     let base = format!("http://{}", stack.endpoint("api", 8080)?);
+///     // ... post an order to base, read it back ...
+///     # let _ = base;
+///     stack.down().await?;
+///     Ok(())
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct StackBuilder {
     pub(super) load: LoadOptions,

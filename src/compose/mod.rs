@@ -45,7 +45,7 @@ mod volumes;
 mod yaml;
 
 pub use diagnostic::{Diagnostic, LoadError};
-pub use load::{DEFAULT_FILES, LoadOptions, load, load_from_str};
+pub use load::{DEFAULT_FILES, LoadOptions, OVERRIDE_FILES, load, load_from_str};
 pub use model::*;
 pub use render::{ConfigFormat, render_config};
 pub use service::split_volumes_from;

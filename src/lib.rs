@@ -121,6 +121,7 @@
 //! command line and the exit codes is written in the
 //! [changelog](https://github.com/dockhand/dockhand/blob/main/CHANGELOG.md#versioning-policy).
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod labels;
 pub mod owner;

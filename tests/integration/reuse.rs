@@ -2,15 +2,13 @@
 //! container and what changed (with what depends on it), runs the reset commands first, and
 //! `dockhand down --reused` removes the stack.
 
-use std::time::Duration;
-
-use crate::shared::{creates_of, now_secs};
+use crate::shared::CreateWatch;
 use crate::support::{assert_clean, dockhand, require_fixtures, stderr, stdout, unique};
 
 /// One `dockhand test --reuse` of tests/stacks/reuse.yml running `script` in `app`; its
 /// output, and the services whose containers it created.
 async fn reuse_run(project: &str, env_file: Option<&str>, script: &str) -> (String, Vec<String>) {
-    let since = now_secs();
+    let watch = CreateWatch::start(project);
     let mut args = vec![
         "test",
         "-f",
@@ -27,10 +25,8 @@ async fn reuse_run(project: &str, env_file: Option<&str>, script: &str) -> (Stri
     args.extend(["--", "sh", "-c", script]);
     let out = dockhand(&args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let mut created = creates_of(project, since, now_secs() + 1).await;
+    let mut created = watch.finish().await;
     created.sort();
-    // Runs a second apart, so that their events never share a second.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
     (stdout(&out), created)
 }
 
@@ -100,7 +96,11 @@ async fn the_library_reuses_a_stack_left_by_a_dropped_one() {
     );
 
     let second = up().await.unwrap();
-    assert_eq!(second.container_id("cache"), Some(id.as_str()), "the same container");
+    assert_eq!(
+        second.container_id("cache"),
+        Some(id.as_str()),
+        "the same container"
+    );
     let addr = second.endpoint("cache", 6379).unwrap().to_string();
     assert_eq!(
         crate::library::redis(&addr, "GET k"),

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use dockhand::Stack;
@@ -27,7 +27,10 @@ fn lessee() -> PathBuf {
                 .current_dir(root())
                 .status()
                 .expect("cargo builds the shared_lessee example");
-            assert!(status.success(), "building the shared_lessee example failed");
+            assert!(
+                status.success(),
+                "building the shared_lessee example failed"
+            );
         }
         path
     })
@@ -56,46 +59,59 @@ fn first_line(child: &mut Child) -> String {
     line.trim().to_string()
 }
 
-pub(crate) fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+/// Watches the engine's container create events live from the moment it starts (a query of
+/// past events reads from a buffer of the last 256 and can miss some while other tests run).
+pub(crate) struct CreateWatch {
+    prefix: String,
+    seen: Arc<Mutex<Vec<(String, String)>>>,
+    task: tokio::task::JoinHandle<()>,
 }
 
-/// Containers the engine created between `since` and `until` (unix seconds) for projects
-/// starting with `prefix`.
-async fn creates(prefix: &str, since: u64, until: u64) -> usize {
-    creates_of(prefix, since, until).await.len()
-}
+impl CreateWatch {
+    /// Starts watching for containers of projects starting with `prefix`.
+    pub(crate) fn start(prefix: &str) -> CreateWatch {
+        use bollard::query_parameters::EventsOptionsBuilder;
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        // From this instant: events between it and the stream's start are replayed.
+        let since = format!("{}.{:09}", now.as_secs(), now.subsec_nanos());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let task = tokio::spawn(async move {
+            let filters = HashMap::from([("type", vec!["container"]), ("event", vec!["create"])]);
+            let options = EventsOptionsBuilder::new()
+                .since(&since)
+                .filters(&filters)
+                .build();
+            let mut events = docker().events(Some(options));
+            while let Some(Ok(e)) = events.next().await {
+                let Some(attributes) = e.actor.and_then(|a| a.attributes) else {
+                    continue;
+                };
+                let get = |k: &str| attributes.get(k).cloned().unwrap_or_default();
+                sink.lock().unwrap().push((
+                    get("com.docker.compose.project"),
+                    get("com.docker.compose.service"),
+                ));
+            }
+        });
+        CreateWatch {
+            prefix: prefix.to_string(),
+            seen,
+            task,
+        }
+    }
 
-/// The compose service of each container the engine created between `since` and `until`
-/// (unix seconds) for projects starting with `prefix`.
-pub(crate) async fn creates_of(prefix: &str, since: u64, until: u64) -> Vec<String> {
-    use bollard::query_parameters::EventsOptionsBuilder;
-    let filters = HashMap::from([("type", vec!["container"]), ("event", vec!["create"])]);
-    let options = EventsOptionsBuilder::new()
-        .since(&since.to_string())
-        .until(&until.to_string())
-        .filters(&filters)
-        .build();
-    let events: Vec<_> = docker().events(Some(options)).collect().await;
-    events
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let attributes = e.actor?.attributes?;
-            attributes
-                .get("com.docker.compose.project")
-                .is_some_and(|p| p.starts_with(prefix))
-                .then(|| {
-                    attributes
-                        .get("com.docker.compose.service")
-                        .cloned()
-                        .unwrap_or_default()
-                })
-        })
-        .collect()
+    /// The compose service of each container created for the projects watched, once the
+    /// events of what already happened have arrived.
+    pub(crate) async fn finish(self) -> Vec<String> {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        self.task.abort();
+        let seen = self.seen.lock().unwrap();
+        seen.iter()
+            .filter(|(project, _)| project.starts_with(&self.prefix))
+            .map(|(_, service)| service.clone())
+            .collect()
+    }
 }
 
 /// Waits until nothing of `prefix` is left, at most `within`; how long it took.
@@ -119,20 +135,22 @@ async fn processes_started_at_once_share_one_bring_up() {
     require_fixtures().await;
     let project = unique("share");
     let key = project.clone();
-    let since = now_secs();
+    let watch = CreateWatch::start(&project);
     let mut children: Vec<Child> = (0..4)
         .map(|_| start("compose/redis.yml", &project, &key, "1", 3000))
         .collect();
     let runs: Vec<String> = children.iter_mut().map(first_line).collect();
     assert!(runs[0].starts_with("run "), "{runs:?}");
-    assert!(runs.iter().all(|r| r == &runs[0]), "one stack for all: {runs:?}");
+    assert!(
+        runs.iter().all(|r| r == &runs[0]),
+        "one stack for all: {runs:?}"
+    );
     for child in &mut children {
         assert!(child.wait().unwrap().success());
     }
-    let until = now_secs() + 1;
     assert_eq!(
-        creates(&project, since, until).await,
-        1,
+        watch.finish().await,
+        ["cache"],
         "one bring-up creates the one Redis container once"
     );
     gone_within(&project, Duration::from_secs(1 + 10)).await;
@@ -148,7 +166,11 @@ async fn the_last_one_out_removes_it_after_the_linger() {
     assert!(first.wait().unwrap().success());
     // Within the linger the next process finds the same stack.
     let mut second = start("compose/redis.yml", &project, &key, "4", 0);
-    assert_eq!(first_line(&mut second), run, "the lingering stack is reused");
+    assert_eq!(
+        first_line(&mut second),
+        run,
+        "the lingering stack is reused"
+    );
     assert!(second.wait().unwrap().success());
     let last_out = Instant::now();
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -218,7 +240,15 @@ async fn tests_of_one_process_share_the_stack_too() {
     let addr = a.endpoint("cache", 6379).unwrap().to_string();
     assert_eq!(crate::library::redis(&addr, "PING"), "+PONG");
     drop(a);
-    assert_eq!(crate::library::redis(&addr, "PING"), "+PONG", "b still holds it");
+    assert_eq!(
+        crate::library::redis(&addr, "PING"),
+        "+PONG",
+        "b still holds it"
+    );
     drop(b);
-    gone_within(&project, Duration::from_millis(500) + Duration::from_secs(10)).await;
+    gone_within(
+        &project,
+        Duration::from_millis(500) + Duration::from_secs(10),
+    )
+    .await;
 }

@@ -14,6 +14,7 @@ mod parity_config;
 mod parity_runtime;
 mod probes;
 mod readiness;
+mod registry;
 mod reuse;
 mod runtime_keys;
 mod shared;

@@ -7,12 +7,14 @@ use std::time::Duration;
 use clap::CommandFactory as _;
 
 use super::error::CliError;
-use super::{Cli, Command, ConfigArgs, DownArgs, Format, ProjectArgs, TestArgs, UpArgs};
+use super::{
+    Cli, Command, ConfigArgs, DownArgs, Format, ProjectArgs, TestArgs, TestsFromFormat, UpArgs,
+};
 use crate::cleanup::teardown;
 use crate::compose::{self, LoadOptions};
 use crate::engine::Engine;
 use crate::labels;
-use crate::report::{Console, Masker};
+use crate::report::{CollectError, CollectGlob, Console, Masker, TestsFrom};
 use crate::run::{RunError, Stack, TestSettings, exit, run_test};
 use crate::signal::{self, Stop};
 use crate::verdict::{MarkerPolicy, Markers};
@@ -146,6 +148,19 @@ fn test_settings(args: &TestArgs) -> Result<TestSettings, CliError> {
     for tag in &args.also_tags {
         check_tag("--also-tag", tag)?;
     }
+    for glob in &args.collect {
+        CollectGlob::new(glob).map_err(|e| CliError::InvalidArgument {
+            arg: "--collect",
+            value: glob.clone(),
+            problem: match e {
+                CollectError::NotAbsolute { .. } => "a collect glob is an absolute path inside \
+                    the test container, such as /app/reports/*.xml"
+                    .into(),
+                CollectError::BadGlob { source, .. } => source.to_string(),
+                other => other.to_string(),
+            },
+        })?;
+    }
     let mut load = args.project.load_options();
     load.env_files = args.compose_env_files.clone();
     Ok(TestSettings {
@@ -167,6 +182,11 @@ fn test_settings(args: &TestArgs) -> Result<TestSettings, CliError> {
         reuse: args.reuse,
         push: args.push,
         also_tags: args.also_tags.clone(),
+        collect: args.collect.clone(),
+        tests_from: args.tests_from.map(|format| match format {
+            TestsFromFormat::Libtest => TestsFrom::Libtest,
+            TestsFromFormat::Tap => TestsFrom::Tap,
+        }),
     })
 }
 

@@ -133,6 +133,16 @@ pub struct TestArgs {
     /// Save every service's log here (default: a folder under the temp dir, printed at the end).
     #[arg(long, value_name = "DIR")]
     pub artifacts: Option<PathBuf>,
+    /// Copy the files matching this glob (an absolute path inside the test container; `*`,
+    /// `**`, `?`, `[...]`, `{a,b}`) out of the test container when the command ends, into
+    /// ARTIFACTS/collected/, and merge the JUnit reports among them into --junit (repeatable;
+    /// added to the service's x-dockhand.collect).
+    #[arg(long = "collect", value_name = "GLOB")]
+    pub collect: Vec<String>,
+    /// Read each test's result from the command's output, each a test case of --junit with
+    /// its own output: libtest (cargo test) or tap (TAP 13 and 14).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub tests_from: Option<TestsFromFormat>,
     /// The exact tag of the images built from `build:` (a commit hash or build number).
     #[arg(long, env = "DOCKHAND_TAG", value_name = "TAG")]
     pub tag: Option<String>,
@@ -259,6 +269,15 @@ pub struct ConfigArgs {
     /// Print secret-looking values as they are.
     #[arg(long)]
     pub no_mask: bool,
+}
+
+/// The test output formats `--tests-from` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TestsFromFormat {
+    /// The human output of Rust's test harness, as `cargo test` prints it.
+    Libtest,
+    /// The Test Anything Protocol, 13 or 14.
+    Tap,
 }
 
 /// Output format of `dockhand config`.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use futures_util::FutureExt;
 
 use super::error::RunError;
-use super::oneoff::run_one_off;
+use super::oneoff::{collect_reports, read_tests_from, run_one_off, warn_of_failures_under_a_pass};
 use super::ship::Shipment;
 use super::stack::{Stack, load_project, sweep_abandoned};
 use crate::cleanup::Reaper;
@@ -16,7 +16,7 @@ use crate::compose::LoadOptions;
 use crate::engine::Engine;
 use crate::fault;
 use crate::plan::{PlanOptions, RunIdentity, StackPlan, reuse, split_tag};
-use crate::report::{Event, Masker, Reporter, RunRecord};
+use crate::report::{Event, Masker, Reporter, RunRecord, TestsFrom};
 use crate::signal::Stop;
 use crate::verdict::{MarkerPolicy, Verdict};
 
@@ -63,6 +63,13 @@ pub struct TestSettings {
     pub push: bool,
     /// Further tags given to the built images and pushed with them (`--also-tag`).
     pub also_tags: Vec<String>,
+    /// Report files to copy out of the test container when the command ends (`--collect`):
+    /// absolute globs, besides the service's own `x-dockhand.collect`. Their JUnit suites go
+    /// into the report.
+    pub collect: Vec<String>,
+    /// Read each test's result from the command's output in this format (`--tests-from`),
+    /// each a case of the report.
+    pub tests_from: Option<TestsFrom>,
 }
 
 impl Default for TestSettings {
@@ -87,6 +94,8 @@ impl Default for TestSettings {
             reuse: false,
             push: false,
             also_tags: Vec::new(),
+            collect: Vec::new(),
+            tests_from: None,
         }
     }
 }
@@ -120,7 +129,37 @@ impl TestSettings {
     pub fn describe(&self) -> Result<String, RunError> {
         let plan = self.plan(RunIdentity::new())?;
         let command = self.command_of(&plan);
-        Ok(plan.describe_test(&self.service, &shell_words::join(&command), self.keep))
+        let mut text = plan.describe_test(&self.service, &shell_words::join(&command), self.keep);
+        // What comes after the command, before the last line (the teardown).
+        let mut after = String::new();
+        let globs = self.collect_globs(&plan);
+        if !globs.is_empty() {
+            after.push_str(&format!(
+                "copy {} out of the test container into the artifacts folder\n",
+                globs.join(", ")
+            ));
+        }
+        if let Some(format) = self.tests_from {
+            after.push_str(&format!("read the tests in its output as {format}\n"));
+        }
+        let last_line = text.trim_end_matches('\n').rfind('\n').map_or(0, |i| i + 1);
+        text.insert_str(last_line, &after);
+        Ok(text)
+    }
+
+    /// The report globs of this run: the service's `x-dockhand.collect`, then `--collect`.
+    fn collect_globs(&self, plan: &StackPlan) -> Vec<String> {
+        let mut globs: Vec<String> = plan
+            .services
+            .get(&self.service)
+            .map(|s| s.collect.clone())
+            .unwrap_or_default();
+        for glob in &self.collect {
+            if !globs.contains(glob) {
+                globs.push(glob.clone());
+            }
+        }
+        globs
     }
 
     /// The test command as it runs: the override, or the service's own command.
@@ -159,6 +198,7 @@ pub async fn run_test(
     let plan = settings.plan(run)?;
     let load_took = loading.elapsed();
     let app = plan.services[&settings.service].clone();
+    let globs = settings.collect_globs(&plan);
     let shipment = Shipment::plan(settings.push, &settings.also_tags, &plan)?;
     if !app.image.tag_is_explicit && matches!(app.image.source, crate::plan::ImageSource::Pull(_)) {
         reporter.event(Event::Warning {
@@ -243,6 +283,14 @@ pub async fn run_test(
     if let Some(t) = &record.test {
         record.timings.push(("test".into(), t.duration));
     }
+    // The test container is still there, stopped or not: its reports come out first.
+    if !globs.is_empty() {
+        let collecting = Instant::now();
+        collect_reports(stack.engine(), &globs, reporter, &mut record).await;
+        record
+            .timings
+            .push(("collect".into(), collecting.elapsed()));
+    }
 
     // A graceful stop (if asked for) so the logs include each shutdown, then the logs (the
     // containers are about to go), then the stack. Nothing here may skip the teardown.
@@ -304,6 +352,12 @@ pub async fn run_test(
     };
     if let Err(e) = &result {
         record.end_with_error(e.to_string(), finished);
+    }
+    if let Some(format) = settings.tests_from {
+        read_tests_from(format, reporter, &mut record);
+    }
+    if let Ok(verdict) = &result {
+        warn_of_failures_under_a_pass(verdict, reporter, &mut record);
     }
     let result = shipment
         .after(result, &engine, reporter, stop, &mut record)

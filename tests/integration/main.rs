@@ -15,6 +15,7 @@ mod parity_runtime;
 mod probes;
 mod readiness;
 mod registry;
+mod reports;
 mod reuse;
 mod runtime_keys;
 mod shared;

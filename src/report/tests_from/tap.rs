@@ -138,12 +138,12 @@ impl Reader {
             return Flow::Go;
         }
         if let Some(plan) = PLAN_LINE.captures(content) {
-            self.to_indent(indent);
+            self.enter_indent(indent);
             self.top_mut().planned = plan[1].parse().ok();
             return Flow::Go;
         }
         if let Some(test) = TEST_LINE.captures(content) {
-            let children = self.to_indent(indent);
+            let children = self.enter_indent(indent);
             let not_ok = test.get(1).is_some();
             let number = test.get(2).map(|n| n.as_str().to_string());
             self.test_line(not_ok, number, &test[3], children);
@@ -165,7 +165,7 @@ impl Reader {
     /// Makes the level at `indent` the current one: deeper levels end (their cases are
     /// returned, for the subtest line that follows them), a deeper line starts a subtest that
     /// had no `# Subtest:` line.
-    fn to_indent(&mut self, indent: usize) -> Option<Level> {
+    fn enter_indent(&mut self, indent: usize) -> Option<Level> {
         let mut ended: Option<Level> = None;
         while self.levels.len() > 1 && self.top().indent > indent {
             let level = self.levels.pop().expect("more than one level");

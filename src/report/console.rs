@@ -383,3 +383,13 @@ impl Reporter for Console {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bytes_read_as_people_read_them() {
+        assert_eq!(super::bytes(118), "118 B");
+        assert_eq!(super::bytes(812_400), "812 kB");
+        assert_eq!(super::bytes(45_230_000), "45.2 MB");
+    }
+}

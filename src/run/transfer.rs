@@ -97,8 +97,12 @@ struct Shown<'a> {
     kind: Transfer,
     reporter: &'a dyn Reporter,
     tally: Tally,
-    drawn: Option<Instant>,
+    /// When the live line was last drawn, and what it said.
+    drawn: Option<(Instant, Progress)>,
 }
+
+/// What the live line says: layers done, layers seen, bytes.
+type Progress = (usize, usize, Option<(u64, u64)>);
 
 impl Shown<'_> {
     fn update(&mut self, u: TransferUpdate<'_>) {
@@ -115,16 +119,23 @@ impl Shown<'_> {
                 layers,
             });
         }
-        let due = self.drawn.is_none_or(|t| t.elapsed() >= REDRAW_EVERY);
-        if step != Step::Nothing && (due || matches!(step, Step::LayerDone(..))) {
-            self.drawn = Some(Instant::now());
+        let now: Progress = (layers_done, layers, self.tally.bytes());
+        let due = match &self.drawn {
+            None => true,
+            Some((at, said)) => {
+                *said != now
+                    && (at.elapsed() >= REDRAW_EVERY || matches!(step, Step::LayerDone(..)))
+            }
+        };
+        if step != Step::Nothing && due {
+            self.drawn = Some((Instant::now(), now));
             self.reporter.event(Event::TransferProgress {
                 service: self.service,
                 image: self.image,
                 kind: self.kind,
                 layers_done,
                 layers,
-                bytes: self.tally.bytes(),
+                bytes: now.2,
             });
         }
     }
@@ -235,6 +246,58 @@ mod tests {
             Step::Nothing
         );
         assert_eq!(t.layers(), (2, 3));
+    }
+
+    /// Keeps what each event would show.
+    #[derive(Default)]
+    struct Recorded(std::sync::Mutex<Vec<String>>);
+
+    impl Reporter for Recorded {
+        fn event(&self, event: Event<'_>) {
+            let line = match event {
+                Event::LayerDone {
+                    layer,
+                    layers_done,
+                    layers,
+                    ..
+                } => format!("done {layer:?} {layers_done}/{layers}"),
+                Event::TransferProgress {
+                    layers_done,
+                    layers,
+                    bytes,
+                    ..
+                } => format!("progress {layers_done}/{layers} {bytes:?}"),
+                other => format!("{other:?}"),
+            };
+            self.0.lock().unwrap().push(line);
+        }
+    }
+
+    #[test]
+    fn the_live_line_is_redrawn_only_when_it_changes_and_every_layer_ends_once() {
+        let recorded = Recorded::default();
+        let mut shown = Shown {
+            service: "app",
+            image: "r/app:1",
+            kind: Transfer::Pull,
+            reporter: &recorded,
+            tally: Tally::default(),
+            drawn: None,
+        };
+        shown.update(msg(Some("l1"), "Pulling fs layer", None));
+        // The same numbers again, and then more bytes too soon after: nothing new to draw.
+        shown.update(msg(Some("l1"), "Waiting", None));
+        shown.update(msg(Some("l1"), "Downloading", Some((1, 10))));
+        shown.update(msg(Some("l1"), "Pull complete", None));
+        shown.update(msg(Some("l1"), "Pull complete", None));
+        assert_eq!(
+            *recorded.0.lock().unwrap(),
+            [
+                "progress 0/1 None",
+                "done Some(\"l1\") 1/1",
+                "progress 1/1 Some((10, 10))"
+            ]
+        );
     }
 
     #[test]

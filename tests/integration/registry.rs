@@ -456,9 +456,9 @@ async fn wrong_credentials_fail_the_push_and_a_credential_helper_gives_the_right
     ));
     let mut env = env.to_vec();
     env.push(("PATH", &path));
-    let project2 = unique("pushhelper");
+    // The same project, so the build gives the same image (its labels name the project).
     let r = dockhand_test(
-        &project2,
+        &project,
         APP,
         &["--tag", "abc123", "--push"],
         &env,

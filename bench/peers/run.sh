@@ -4,7 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-peers}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target/peers}
 
 docker image inspect dockhand-fixture/redis:1 >/dev/null 2>&1 || "$root/fixtures/images/build.sh"
 cargo build --release --locked -q --manifest-path "$here/Cargo.toml"

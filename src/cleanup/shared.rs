@@ -195,7 +195,11 @@ impl Locked {
         let pid = std::process::id();
         let start = owner::start_time(pid).unwrap_or(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = self.dir.path.join("leases").join(format!("{pid}-{start}-{n}"));
+        let path = self
+            .dir
+            .path
+            .join("leases")
+            .join(format!("{pid}-{start}-{n}"));
         File::create(&path)?;
         Ok(Lease { path })
     }
@@ -279,7 +283,10 @@ mod tests {
         let lease = locked.add_lease().unwrap();
         let other = locked.add_lease().unwrap();
         // A process that cannot exist: its lease is dead.
-        let dead = tmp.path().join("leases").join(format!("{}-1-0", u32::MAX - 1));
+        let dead = tmp
+            .path()
+            .join("leases")
+            .join(format!("{}-1-0", u32::MAX - 1));
         File::create(&dead).unwrap();
         assert_eq!(locked.live_leases(), 2);
         assert!(!dead.exists(), "a dead lease is removed");
@@ -318,10 +325,7 @@ mod tests {
             .write(true)
             .open(tmp.path().join("lock"))
             .unwrap();
-        assert!(matches!(
-            file.try_lock(),
-            Err(fs::TryLockError::WouldBlock)
-        ));
+        assert!(matches!(file.try_lock(), Err(fs::TryLockError::WouldBlock)));
         drop(held);
         assert!(file.try_lock().is_ok());
     }

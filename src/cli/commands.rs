@@ -430,9 +430,8 @@ async fn remove_reused(
     stacks.sort();
     stacks.dedup();
     for (key, p) in stacks {
-        let wanted = project.is_none_or(|name| {
-            p == name || p.strip_prefix(name).is_some_and(is_run_suffix)
-        });
+        let wanted =
+            project.is_none_or(|name| p == name || p.strip_prefix(name).is_some_and(is_run_suffix));
         if wanted {
             let sel = BTreeMap::from([(labels::REUSE.to_string(), key)]);
             let r = teardown(engine, &sel).await?;

@@ -74,7 +74,11 @@ pub fn relabel(spec: &mut ContainerSpec, run: &RunIdentity) {
     for l in [labels::KEEP, labels::REUSE, labels::OWNER_START] {
         spec.labels.remove(l);
     }
-    let project = spec.labels.get(labels::PROJECT).cloned().unwrap_or_default();
+    let project = spec
+        .labels
+        .get(labels::PROJECT)
+        .cloned()
+        .unwrap_or_default();
     spec.labels.extend(run.labels(&project));
 }
 

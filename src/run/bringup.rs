@@ -458,7 +458,11 @@ async fn reuse_containers(
     sp: &ServicePlan,
     reuse: &Reuse,
 ) -> Result<Option<(String, Vec<String>)>, EngineError> {
-    let old = reuse.existing.get(&sp.name).map(Vec::as_slice).unwrap_or(&[]);
+    let old = reuse
+        .existing
+        .get(&sp.name)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     if old.is_empty() {
         return Ok(None);
     }

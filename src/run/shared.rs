@@ -198,7 +198,11 @@ impl StackBuilder {
 
 /// The stack of `plan` as another process brought it up, or `None` when its containers are
 /// gone.
-async fn attach(engine: Engine, plan: StackPlan, images: Images) -> Result<Option<Stack>, RunError> {
+async fn attach(
+    engine: Engine,
+    plan: StackPlan,
+    images: Images,
+) -> Result<Option<Stack>, RunError> {
     let found = engine.containers_with(&plan.run_labels()).await?;
     let mut containers = IndexMap::new();
     for service in plan.services.keys() {
@@ -230,7 +234,10 @@ fn fingerprint(project: &Project, plan: &StackPlan, images: &Images, key: Option
     hash.update(b"dockhand shared stack 1\n");
     hash.update(render_config(project, ConfigFormat::Json));
     for (name, sp) in &plan.services {
-        hash.update(format!("\nservice {name} {:?} {}", sp.ready, sp.image.reference));
+        hash.update(format!(
+            "\nservice {name} {:?} {}",
+            sp.ready, sp.image.reference
+        ));
         if let Some(facts) = images.get(name) {
             hash.update(format!(" {}", facts.id));
         }

@@ -1,6 +1,7 @@
 //! The connection to the engine and the single-call operations dockhand uses.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bollard::Docker;
@@ -15,6 +16,7 @@ use bollard::query_parameters::{
 };
 use futures_util::StreamExt;
 
+use super::choice::EngineChoice;
 use super::error::{EngineError, is_not_found};
 use super::types::{
     ContainerInfo, ContainerState, ContainerStatus, HealthStatus, ImageFacts, ResourceInfo,
@@ -25,64 +27,56 @@ use crate::plan::{NetworkSpec, VolumeSpec};
 #[derive(Debug, Clone)]
 pub struct Engine {
     docker: Docker,
+    choice: Arc<EngineChoice>,
     host: String,
 }
 
-/// The host dockhand connects to: DOCKER_HOST, else the local unix socket.
+/// The address of the engine the environment chooses (`DOCKER_HOST`, `DOCKER_CONTEXT`, the
+/// Docker config's current context), else the local socket.
 pub fn docker_host() -> String {
-    std::env::var("DOCKER_HOST")
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string())
+    EngineChoice::from_env()
+        .unwrap_or_default()
+        .host
+        .to_string()
 }
 
 impl Engine {
-    /// Connects (DOCKER_HOST honoured), checks the daemon answers and agrees on an API version.
-    pub async fn connect() -> Result<Engine, EngineError> {
-        let host = docker_host();
-        let unreachable = |source| EngineError::Unreachable {
-            host: host.clone(),
-            source,
-        };
-        let docker = Docker::connect_with_defaults().map_err(unreachable)?;
-        let docker = docker.with_timeout(Duration::from_secs(600));
-        let ping = tokio::time::timeout(Duration::from_secs(10), docker.ping()).await;
-        match ping {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => return Err(unreachable(e)),
-            Err(_) => {
-                return Err(unreachable(bollard::errors::Error::RequestTimeoutError));
-            }
+    /// An engine reached through `docker`, as `choice` chose it.
+    pub(super) fn from_parts(docker: Docker, choice: EngineChoice) -> Engine {
+        Engine {
+            docker,
+            host: choice.host.to_string(),
+            choice: Arc::new(choice),
         }
-        let docker = docker.negotiate_version().await.map_err(unreachable)?;
-        Ok(Engine { docker, host })
     }
 
     pub(super) fn docker(&self) -> &Docker {
         &self.docker
     }
 
-    /// The daemon's address, as `DOCKER_HOST` gives it or the local socket
-    /// (`unix:///var/run/docker.sock`).
+    /// The engine's address (`unix:///var/run/docker.sock`, `tcp://build-box:2376`,
+    /// `ssh://ci@build-box`).
     pub fn host(&self) -> &str {
         &self.host
     }
 
-    /// Whether the engine runs on this machine (a local socket), so that a port bound to
-    /// loopback is within reach.
-    pub fn is_local(&self) -> bool {
-        !(self.host.starts_with("tcp://")
-            || self.host.starts_with("ssh://")
-            || self.host.starts_with("http://")
-            || self.host.starts_with("https://"))
+    /// How this engine was chosen; a process started to act on it (the reaper) is told the
+    /// same with [`EngineChoice::child_env`].
+    pub fn choice(&self) -> &EngineChoice {
+        &self.choice
     }
 
-    /// The host name at which published ports are reached from this machine.
+    /// Whether the engine runs on this machine, so that a port bound to loopback, a
+    /// container's own address and a local folder are within its reach: from its address (a
+    /// socket, TCP to loopback), unless the user said otherwise.
+    pub fn is_local(&self) -> bool {
+        self.choice.is_local()
+    }
+
+    /// The host name at which published ports are reached from this machine: loopback for a
+    /// local socket, the address's host for TCP and ssh.
     pub fn published_host(&self) -> String {
-        match self.host.strip_prefix("tcp://") {
-            Some(rest) => rest.split(':').next().unwrap_or("127.0.0.1").to_string(),
-            None => "127.0.0.1".to_string(),
-        }
+        self.choice.host.published_host()
     }
 
     /// Whether the image is present on the engine.

@@ -16,6 +16,240 @@ pub enum EngineError {
         #[source]
         source: bollard::errors::Error,
     },
+    /// No engine answers at a TCP or ssh address.
+    #[error(
+        "no Docker engine answers at {host} (from {from}); check the address and port, that the engine listens there, and that no firewall stands between this machine and it"
+    )]
+    NoAnswer {
+        /// The address tried.
+        host: String,
+        /// What chose it (`DOCKER_HOST`, `--host`, a context).
+        from: String,
+        /// The client's error.
+        #[source]
+        source: Box<bollard::errors::Error>,
+    },
+    /// `--host` and `--context` both name an engine.
+    #[error("both --host ({host}) and --context ({context}) name an engine; give only one of them")]
+    ConflictingChoice {
+        /// The `--host` value.
+        host: String,
+        /// The `--context` value.
+        context: String,
+    },
+    /// An engine address that dockhand cannot use.
+    #[error("invalid engine address {address:?} from {from}: {problem}")]
+    BadAddress {
+        /// The address as given.
+        address: String,
+        /// What gave it (`DOCKER_HOST`, `--host`, a context).
+        from: String,
+        /// What is wrong, and what a valid one looks like.
+        problem: String,
+    },
+    /// A Docker context named by `--context`, `DOCKER_CONTEXT` or the config's
+    /// `currentContext` is not in the context store.
+    #[error(
+        "no Docker context named {name} (named by {named_by}): {} does not exist; `docker context ls` lists the contexts, `docker context create` makes one", meta.display()
+    )]
+    NoSuchContext {
+        /// The context's name.
+        name: String,
+        /// What named it.
+        named_by: String,
+        /// Where its metadata would be.
+        meta: std::path::PathBuf,
+    },
+    /// The Docker config file or a context's metadata could not be read.
+    #[error("error reading {}", path.display())]
+    UnreadableConfig {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The Docker config file or a context's metadata is not what Docker writes.
+    #[error("{} is not a valid Docker config file: {problem}; fix or remove it", path.display())]
+    BadConfig {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// TLS that does not check the engine's certificate (`DOCKER_TLS` without
+    /// `DOCKER_TLS_VERIFY`, a context with SkipTLSVerify).
+    #[error(
+        "{from} asks for TLS without checking the engine's certificate, which dockhand does not do; set DOCKER_TLS_VERIFY=1 and put the CA that signed the engine's certificate in {}", dir.join("ca.pem").display()
+    )]
+    TlsWithoutVerify {
+        /// What asked for it.
+        from: String,
+        /// The TLS folder in use.
+        dir: std::path::PathBuf,
+    },
+    /// `DOCKHAND_SSH_COMMAND` is not a command line.
+    #[error(
+        "DOCKHAND_SSH_COMMAND {command:?} is not a command line (an unclosed quote?); give the ssh program and its options, such as `ssh -F ci/ssh_config`"
+    )]
+    BadSshCommand {
+        /// The value.
+        command: String,
+    },
+    /// A TLS file the engine's address needs is missing.
+    #[error(
+        "the {what} {} is missing; {holder} must hold ca.pem (the CA that signed the engine's certificate), cert.pem and key.pem (this client's certificate and key)", path.display()
+    )]
+    TlsFileMissing {
+        /// `CA certificate`, `client certificate`, `client key`.
+        what: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// What holds the TLS files (`DOCKER_CERT_PATH`, a context's folder).
+        holder: String,
+    },
+    /// A TLS file cannot be read or holds no PEM certificate or key.
+    #[error(
+        "the {what} {} cannot be used: {problem}; {holder} must hold PEM files: ca.pem and cert.pem (certificates) and key.pem (a private key)", path.display()
+    )]
+    TlsFileInvalid {
+        /// `CA certificate`, `client certificate`, `client key`.
+        what: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        problem: String,
+        /// What holds the TLS files.
+        holder: String,
+    },
+    /// The engine's certificate is not signed by the CA dockhand was given.
+    #[error(
+        "the engine at {host} presented a certificate that the CA in {} did not sign; put the CA that signed the engine's certificate (the engine's --tlscacert) in that file", ca.display()
+    )]
+    UnknownCa {
+        /// The engine's address.
+        host: String,
+        /// The CA file used.
+        ca: std::path::PathBuf,
+    },
+    /// The engine's certificate does not name the address connected to.
+    #[error(
+        "the engine's certificate does not hold the address {host} ({said}); connect by a name or IP address the certificate lists, or reissue it with this one in its subjectAltName"
+    )]
+    CertificateName {
+        /// The engine's address.
+        host: String,
+        /// The TLS library's words.
+        said: String,
+    },
+    /// A certificate of the handshake is out of date.
+    #[error("the TLS handshake with the engine at {host} failed: {said}; renew the certificate")]
+    CertificateExpired {
+        /// The engine's address.
+        host: String,
+        /// The TLS library's words.
+        said: String,
+    },
+    /// The engine refused this client's certificate.
+    #[error(
+        "the engine at {host} refused the client certificate {} (TLS alert {alert}); use a client certificate signed by the CA the engine trusts (its --tlscacert), with its own key in key.pem", cert.display()
+    )]
+    ClientCertRefused {
+        /// The engine's address.
+        host: String,
+        /// The client certificate offered.
+        cert: std::path::PathBuf,
+        /// The alert the engine sent.
+        alert: String,
+    },
+    /// Another TLS handshake failure.
+    #[error("the TLS handshake with the engine at {host} failed: {said}; check the files in {}", dir.display())]
+    TlsFailed {
+        /// The engine's address.
+        host: String,
+        /// The TLS library's words.
+        said: String,
+        /// The TLS folder used.
+        dir: std::path::PathBuf,
+    },
+    /// Plain HTTP sent to an engine that speaks TLS.
+    #[error(
+        "the engine at {host} speaks TLS; set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to the folder holding ca.pem, cert.pem and key.pem"
+    )]
+    NeedsTls {
+        /// The engine's address.
+        host: String,
+    },
+    /// The ssh program could not be started.
+    #[error(
+        "cannot run {program} to reach {host}: {message}; install the OpenSSH client (`apt-get install openssh-client`) or name another in DOCKHAND_SSH_COMMAND"
+    )]
+    SshMissing {
+        /// The engine's address.
+        host: String,
+        /// The program.
+        program: String,
+        /// Why, as the system says.
+        message: String,
+    },
+    /// ssh could not log in.
+    #[error(
+        "ssh could not log in to {host}: {said}; dockhand runs ssh with BatchMode=yes, so nothing can prompt for a password or passphrase: load the key into ssh-agent or name it with IdentityFile in ~/.ssh/config (or DOCKHAND_SSH_COMMAND=\"ssh -i KEY\"), and add its public key to ~/.ssh/authorized_keys of that user on the host"
+    )]
+    SshAuth {
+        /// The engine's address.
+        host: String,
+        /// What ssh printed.
+        said: String,
+    },
+    /// ssh does not trust the host's key.
+    #[error(
+        "ssh does not trust the host key of {host}: {said}; connect once with ssh to check and accept it, or add it to ~/.ssh/known_hosts"
+    )]
+    SshHostKey {
+        /// The engine's address.
+        host: String,
+        /// What ssh printed.
+        said: String,
+    },
+    /// ssh cannot reach the host.
+    #[error(
+        "ssh cannot reach {host}: {said}; check the host name and port, and that sshd runs there"
+    )]
+    SshUnreachable {
+        /// The engine's address.
+        host: String,
+        /// What ssh printed.
+        said: String,
+    },
+    /// The host has no docker command for `docker system dial-stdio`.
+    #[error(
+        "{host} has no docker command to reach its engine with (`docker system dial-stdio`): {said}; install the Docker CLI there, on the PATH of non-interactive ssh sessions"
+    )]
+    SshNoDocker {
+        /// The engine's address.
+        host: String,
+        /// What ssh printed.
+        said: String,
+    },
+    /// The docker command on the host cannot reach its engine.
+    #[error(
+        "the docker command on {host} cannot reach its engine: {said}; start the engine there, and let the ssh user use its socket (the docker group)"
+    )]
+    SshNoDaemon {
+        /// The engine's address.
+        host: String,
+        /// What ssh printed.
+        said: String,
+    },
+    /// Another ssh failure.
+    #[error("ssh to {host} failed: {said}")]
+    SshFailed {
+        /// The engine's address.
+        host: String,
+        /// What ssh printed.
+        said: String,
+    },
     /// A pull failed: the image is not in the registry, the registry refused the
     /// credentials, or it cannot be reached.
     #[error(

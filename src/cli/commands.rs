@@ -8,13 +8,14 @@ use clap::CommandFactory as _;
 
 use super::error::CliError;
 use super::{
-    Cli, Command, ConfigArgs, DownArgs, Format, ProjectArgs, TestArgs, TestsFromFormat, UpArgs,
+    Cli, Command, ConfigArgs, DownArgs, Format, ProgressMode, ProjectArgs, TestArgs,
+    TestsFromFormat, UpArgs,
 };
 use crate::cleanup::teardown;
 use crate::compose::{self, LoadOptions};
 use crate::engine::Engine;
 use crate::labels;
-use crate::report::{CollectError, CollectGlob, Console, Masker, TestsFrom};
+use crate::report::{CollectError, CollectGlob, Console, Masker, Progress, TestsFrom};
 use crate::run::{RunError, Stack, TestSettings, exit, run_test};
 use crate::signal::{self, Stop};
 use crate::verdict::{MarkerPolicy, Markers};
@@ -196,11 +197,13 @@ async fn test(args: TestArgs) -> Result<i32, CliError> {
         print!("{}", settings.describe()?);
         return Ok(exit::PASS);
     }
-    let console = Console::new(args.verbose);
+    let console = Console::with_progress(args.verbose, progress(args.progress));
     let stop = Stop::new();
     let listener = signal::listen(stop.clone()).map_err(CliError::Signals)?;
     let outcome = run_test(&settings, &console, &stop).await;
     listener.abort();
+    // The board stays as it ends; what follows prints below it.
+    console.finish();
     // The reason may quote the output's last line, an error a dependency's log: either can
     // hold a secret.
     let masker = settings.masker();
@@ -222,6 +225,14 @@ async fn test(args: TestArgs) -> Result<i32, CliError> {
     } else {
         eprintln!("dockhand: FAIL: {}", masker.mask_text(&v.reason));
         Ok(exit::TEST_FAILED)
+    }
+}
+
+fn progress(mode: ProgressMode) -> Progress {
+    match mode {
+        ProgressMode::Auto => Progress::Auto,
+        ProgressMode::Plain => Progress::Plain,
+        ProgressMode::Tty => Progress::Tty,
     }
 }
 
@@ -248,11 +259,12 @@ async fn up(args: UpArgs) -> Result<i32, CliError> {
         print!("{}", builder.plan()?);
         return Ok(exit::PASS);
     }
-    let console = Console::new(false);
+    let console = Console::with_progress(false, progress(args.progress));
     let stop = Stop::new();
     let listener = signal::listen(stop.clone()).map_err(CliError::Signals)?;
     let stack = builder.up_until(&console, &stop).await;
     listener.abort();
+    console.finish();
     let stack = stack?;
     if args.timings {
         eprint!("{}", timings_table(&stack.timings()));

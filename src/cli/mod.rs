@@ -193,6 +193,10 @@ pub struct TestArgs {
     /// Show build output.
     #[arg(short, long)]
     pub verbose: bool,
+    /// How to show progress: auto (a board on a terminal, plain lines in CI or a pipe), plain
+    /// (a line per change) or tty (the board wherever the output goes).
+    #[arg(long, value_enum, value_name = "MODE", default_value = "auto")]
+    pub progress: ProgressMode,
     /// Print what would be built, created, started and run, in which order and with which
     /// waits, touching nothing on the engine.
     #[arg(long)]
@@ -229,6 +233,10 @@ pub struct UpArgs {
     /// ready) as a table.
     #[arg(long)]
     pub timings: bool,
+    /// How to show progress: auto (a board on a terminal, plain lines in CI or a pipe), plain
+    /// (a line per change) or tty (the board wherever the output goes).
+    #[arg(long, value_enum, value_name = "MODE", default_value = "auto")]
+    pub progress: ProgressMode,
 }
 
 /// Arguments of `dockhand down`.
@@ -269,6 +277,17 @@ pub struct ConfigArgs {
     /// Print secret-looking values as they are.
     #[arg(long)]
     pub no_mask: bool,
+}
+
+/// The ways `--progress` shows a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressMode {
+    /// A board on a terminal; plain lines when not on one, with CI set, or with TERM=dumb.
+    Auto,
+    /// A plain line for every change.
+    Plain,
+    /// The board, even when the output is not a terminal.
+    Tty,
 }
 
 /// The test output formats `--tests-from` reads.

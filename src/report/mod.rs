@@ -1,5 +1,6 @@
 //! Run events rendered for people (console) and for CI (JUnit XML).
 
+mod board;
 mod collect;
 mod console;
 mod errors;
@@ -10,11 +11,12 @@ mod read_junit;
 mod record;
 mod suite;
 mod tail;
+mod terminal;
 mod tests_from;
 mod xml;
 
 pub use collect::{CollectGlob, CollectedFile, read_collected, save_matches};
-pub use console::{Console, Event, Reporter, Silent, Transfer};
+pub use console::{Console, Event, Progress, Reporter, Silent, Transfer};
 pub use errors::{CollectError, JunitReadError, ReportError};
 pub use junit::{render_junit, write_junit_atomic};
 pub use mask::{DEFAULT_SECRET_NAMES, MASK, MIN_FREE_TEXT_LEN, Masker};

@@ -13,6 +13,7 @@ mod library_ops;
 mod parity_config;
 mod parity_runtime;
 mod probes;
+mod progress;
 mod readiness;
 mod registry;
 mod reports;

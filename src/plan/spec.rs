@@ -188,6 +188,9 @@ pub struct Mount {
     pub tmpfs_size: Option<u64>,
     /// File mode of a tmpfs root.
     pub tmpfs_mode: Option<u32>,
+    /// The secret or config a bind mount carries (`secret "token"`); `None` for the file's
+    /// own volumes. On a remote engine such a file is copied in instead.
+    pub carries: Option<String>,
 }
 
 impl Mount {
@@ -204,6 +207,7 @@ impl Mount {
             volume_subpath: None,
             tmpfs_size: None,
             tmpfs_mode: None,
+            carries: None,
         }
     }
 }
@@ -393,16 +397,29 @@ pub struct LogConfig {
     pub options: BTreeMap<String, String>,
 }
 
+/// Where the content of a file written into a container comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileContent {
+    /// Known when planning: an environment variable's value, inline content.
+    Bytes(Vec<u8>),
+    /// A file of this machine, read when the container is created: a file-backed secret or
+    /// config on a remote engine, which could not bind-mount it.
+    HostFile(PathBuf),
+    /// The environment variable it is read from is not set.
+    UnsetVariable(String),
+}
+
 /// A file written into the container before it starts: a secret or config whose content
-/// comes from the environment or the compose file, where docker compose puts it.
+/// comes from the environment or the compose file, where docker compose puts it (or from a
+/// file of this machine, on a remote engine).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileCopy {
     /// Absolute path in the container.
     pub target: String,
     /// What the file says where it comes from: `secret "token"`, `config "app"`.
     pub what: String,
-    /// `Err(variable)` when the environment variable it is read from is not set.
-    pub content: Result<Vec<u8>, String>,
+    /// Its content, or where to read it.
+    pub content: FileContent,
     /// File mode (`0o444` unless the file says).
     pub mode: u32,
     /// Owner's user id.
@@ -560,6 +577,18 @@ pub struct ServicePlan {
     /// Report files to copy out of its test container when the test command ends
     /// (`x-dockhand.collect`): absolute globs inside the container.
     pub collect: Vec<String>,
+}
+
+impl ContainerSpec {
+    /// Whether creating it needs other containers of the stack to exist first: it shares one's
+    /// network stack, IPC or PID namespace, or mounts one's volumes.
+    pub fn refers_to_containers(&self) -> bool {
+        let other = |mode: Option<&str>| mode.is_some_and(|m| m.starts_with("container:"));
+        matches!(&self.networking, Networking::Mode(m) if other(Some(m)))
+            || other(self.isolation.ipc.as_deref())
+            || other(self.isolation.pid.as_deref())
+            || !self.volumes_from.is_empty()
+    }
 }
 
 /// A readiness strategy the file (or the library) chose for a service.

@@ -23,9 +23,11 @@ use crate::verdict::{LineScanner, MarkerPolicy, Verdict, judge};
 /// Runs `spec` in `stack` to its end and judges it by `markers`. The output goes to the
 /// reporter live and whole to `output_path`; `record` holds it as it grows, so a run cut short
 /// (timeout, signal, a dependency dying) still reports what it printed.
+#[allow(clippy::too_many_arguments)]
 pub async fn run_one_off(
     stack: &Stack,
     spec: &ContainerSpec,
+    created: Option<String>,
     markers: &MarkerPolicy,
     output_path: PathBuf,
     reporter: &dyn Reporter,
@@ -41,7 +43,10 @@ pub async fn run_one_off(
     };
 
     let t0 = Instant::now();
-    let id = engine.create(spec).await?;
+    let id = match created {
+        Some(id) => id,
+        None => engine.create(spec).await?,
+    };
     record.test_container = Some(id.clone());
     let mut output = engine.attach_output(&id).await?;
     engine.start(&id).await?;

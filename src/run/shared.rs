@@ -157,7 +157,14 @@ impl StackBuilder {
         let plan = self.plan_from(project, services.clone(), run)?;
         let mut stack = Stack::planned(engine, plan);
         let brought_up = stack
-            .bring_up(&services, &[], self.ready_timeout, &Silent, &Stop::new())
+            .bring_up(
+                &services,
+                &[],
+                None,
+                self.ready_timeout,
+                &Silent,
+                &Stop::new(),
+            )
             .await;
         let status = match &brought_up {
             Ok(()) => Status::Up,

@@ -14,7 +14,9 @@ use crate::cleanup::{Removed, stop_run, sweep, teardown_run};
 use crate::compose::{self, LoadOptions, Project};
 use crate::engine::{ContainerInfo, Engine, EngineError};
 use crate::labels;
-use crate::plan::{PlanOptions, ReadyCheck, RunIdentity, StackPlan, reuse, with_dependencies};
+use crate::plan::{
+    ContainerSpec, PlanOptions, ReadyCheck, RunIdentity, StackPlan, reuse, with_dependencies,
+};
 use crate::report::{Event, Reporter, SetupRecord, Silent};
 use crate::signal::Stop;
 
@@ -275,7 +277,7 @@ impl StackBuilder {
         let mut stack = Stack::planned(engine, plan);
         let services: Vec<String> = stack.plan.services.keys().cloned().collect();
         let brought_up = stack
-            .bring_up(&services, &[], self.ready_timeout, reporter, stop)
+            .bring_up(&services, &[], None, self.ready_timeout, reporter, stop)
             .await;
         if let Err(e) = brought_up {
             // Kept or not, a stack that did not come up is removed (a reused one stays, for
@@ -316,6 +318,8 @@ pub struct Stack {
     ready_timeout: Duration,
     /// Torn down already, or left up on purpose: `Drop` has nothing to do.
     done: bool,
+    /// The test command's container, created during the bring-up (or why it could not be).
+    precreated: Option<Result<String, EngineError>>,
 }
 
 impl Stack {
@@ -347,7 +351,13 @@ impl Stack {
             ports: HashMap::new(),
             ready_timeout: StackBuilder::default().ready_timeout,
             done: false,
+            precreated: None,
         }
+    }
+
+    /// The container [`bring_up`](Self::bring_up) created for the test command, if it did.
+    pub(crate) fn take_precreated(&mut self) -> Option<Result<String, EngineError>> {
+        self.precreated.take()
     }
 
     /// The project name on the engine (the file's name plus a unique suffix).
@@ -434,10 +444,15 @@ impl Stack {
     /// volumes, then starts `start` in dependency order and waits until each is ready. The
     /// images of `also_build` (the service that runs the test command) build while the others
     /// come up; a failed build stops the bring-up.
+    ///
+    /// `precreate`, the container that will run the test command, is created as soon as its
+    /// image is there, while the dependencies get ready (unless it needs their containers to
+    /// exist first); [`take_precreated`](Self::take_precreated) gives it.
     pub(crate) async fn bring_up(
         &mut self,
         start: &[String],
         also_build: &[String],
+        precreate: Option<&ContainerSpec>,
         ready_timeout: Duration,
         reporter: &dyn Reporter,
         stop: &Stop,
@@ -467,7 +482,16 @@ impl Stack {
             if built.is_err() {
                 bring_up.cancel();
             }
-            (built, build_started.elapsed())
+            let took = build_started.elapsed();
+            // A create that fails is reported when the test command would start, as if it
+            // had been created then.
+            let precreated = match (&built, precreate) {
+                (Ok(_), Some(spec)) if !spec.refers_to_containers() && !stop.is_stopped() => {
+                    Some(engine.create(spec).await)
+                }
+                _ => None,
+            };
+            (built, took, precreated)
         };
         let reuse = match &plan.run.reuse {
             Some(_) => Some(reuse_of(engine, plan, &images).await?),
@@ -483,8 +507,9 @@ impl Stack {
             reporter,
             &bring_up,
         );
-        let ((built, build_took), (Started { containers, setup }, result)) =
+        let ((built, build_took, precreated), (Started { containers, setup }, result)) =
             tokio::join!(build, up);
+        self.precreated = precreated;
         {
             let timings = &mut self.timings;
             for s in also_build {

@@ -406,8 +406,25 @@ async fn test_in_stack(
         .filter(|s| **s != settings.service)
         .cloned()
         .collect();
+    let command = (!settings.command.is_empty()).then(|| settings.command.clone());
+    let mut spec = stack
+        .plan()
+        .one_off(&settings.service, command, &settings.env)
+        .ok_or_else(|| {
+            RunError::Internal(format!("service {} is not in the plan", settings.service))
+        })?;
+    if let Some(own) = own {
+        reuse::relabel(&mut spec, own);
+    }
     let brought_up = stack
-        .bring_up(&deps, app, settings.ready_timeout, reporter, stop)
+        .bring_up(
+            &deps,
+            app,
+            Some(&spec),
+            settings.ready_timeout,
+            reporter,
+            stop,
+        )
         .await;
     let waited = match brought_up {
         Ok(()) => {
@@ -424,22 +441,14 @@ async fn test_in_stack(
         return Err(RunError::stopped(stop));
     }
 
-    let command = (!settings.command.is_empty()).then(|| settings.command.clone());
-    let mut spec = stack
-        .plan()
-        .one_off(&settings.service, command, &settings.env)
-        .ok_or_else(|| {
-            RunError::Internal(format!("service {} is not in the plan", settings.service))
-        })?;
-    if let Some(own) = own {
-        reuse::relabel(&mut spec, own);
-    }
+    let precreated = stack.take_precreated().transpose()?;
     let output_path = record
         .artifacts
         .join(format!("{}-test.log", settings.service));
     run_one_off(
         stack,
         &spec,
+        precreated,
         &settings.markers,
         output_path,
         reporter,

@@ -16,7 +16,7 @@ use std::time::Duration;
 use tokio::io::AsyncReadExt;
 
 use super::teardown::teardown_run;
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineChoice};
 
 /// The hidden subcommand that runs the reaper.
 pub const SUBCOMMAND: &str = "__reap";
@@ -29,9 +29,17 @@ pub struct Reaper {
 }
 
 impl Reaper {
-    /// Starts `exe __reap --run RUN` detached from the terminal's process group.
-    pub fn spawn(exe: &Path, run: &str) -> std::io::Result<Reaper> {
-        let mut child = Command::new(exe)
+    /// Starts `exe __reap --run RUN` detached from the terminal's process group, told to
+    /// reach the engine `engine` names (however it was chosen here: an option, a context).
+    pub fn spawn(exe: &Path, run: &str, engine: &EngineChoice) -> std::io::Result<Reaper> {
+        let mut command = Command::new(exe);
+        for (name, value) in engine.child_env() {
+            match value {
+                Some(v) => command.env(name, v),
+                None => command.env_remove(name),
+            };
+        }
+        let mut child = command
             .arg(SUBCOMMAND)
             .arg("--run")
             .arg(run)

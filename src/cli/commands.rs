@@ -8,12 +8,12 @@ use clap::CommandFactory as _;
 
 use super::error::CliError;
 use super::{
-    Cli, Command, ConfigArgs, DownArgs, Format, ProgressMode, ProjectArgs, TestArgs,
+    Cli, Command, ConfigArgs, DownArgs, EngineArgs, Format, ProgressMode, ProjectArgs, TestArgs,
     TestsFromFormat, UpArgs,
 };
 use crate::cleanup::teardown;
 use crate::compose::{self, LoadOptions};
-use crate::engine::Engine;
+use crate::engine::{DockerEnv, Engine, EngineChoice, EngineRequest, Location};
 use crate::labels;
 use crate::report::{CollectError, CollectGlob, Console, Masker, Progress, TestsFrom};
 use crate::run::{RunError, Stack, TestSettings, exit, run_test};
@@ -33,13 +33,14 @@ impl ProjectArgs {
 
 /// Runs the parsed command line; returns the process exit status.
 pub async fn run(cli: Cli) -> i32 {
+    let engine = &cli.engine;
     let result = match cli.command {
-        Command::Test(args) => test(*args).await,
-        Command::Up(args) => up(args).await,
-        Command::Down(args) => down(args).await,
-        Command::Ps => ps().await,
+        Command::Test(args) => test(*args, engine).await,
+        Command::Up(args) => up(args, engine).await,
+        Command::Down(args) => down(args, engine).await,
+        Command::Ps => ps(engine).await,
         Command::Config(args) => config(args).map_err(CliError::from),
-        Command::Prune { reused } => prune(reused).await,
+        Command::Prune { reused } => prune(reused, engine).await,
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
         Command::Reap { run } => return crate::cleanup::reaper::run(&run).await,
@@ -58,6 +59,25 @@ pub async fn run(cli: Cli) -> i32 {
             report_error(&e);
             e.exit_code()
         }
+    }
+}
+
+impl EngineArgs {
+    /// The engine these options, the environment and the Docker config choose.
+    fn choice(&self) -> Result<EngineChoice, CliError> {
+        let request = EngineRequest {
+            host: self.host.clone(),
+            context: self.context.clone(),
+            location: if self.engine_is_local {
+                Location::Local
+            } else if self.engine_is_remote {
+                Location::Remote
+            } else {
+                Location::FromAddress
+            },
+            allow_remote_binds: self.allow_remote_binds,
+        };
+        Ok(EngineChoice::resolve(&request, &DockerEnv::from_process())?)
     }
 }
 
@@ -188,11 +208,13 @@ fn test_settings(args: &TestArgs) -> Result<TestSettings, CliError> {
             TestsFromFormat::Libtest => TestsFrom::Libtest,
             TestsFromFormat::Tap => TestsFrom::Tap,
         }),
+        engine: None,
     })
 }
 
-async fn test(args: TestArgs) -> Result<i32, CliError> {
-    let settings = test_settings(&args)?;
+async fn test(args: TestArgs, engine: &EngineArgs) -> Result<i32, CliError> {
+    let mut settings = test_settings(&args)?;
+    settings.engine = Some(engine.choice()?);
     if args.dry_run {
         print!("{}", settings.describe()?);
         return Ok(exit::PASS);
@@ -236,10 +258,11 @@ fn progress(mode: ProgressMode) -> Progress {
     }
 }
 
-async fn up(args: UpArgs) -> Result<i32, CliError> {
+async fn up(args: UpArgs, engine: &EngineArgs) -> Result<i32, CliError> {
     let mut builder = Stack::builder()
         .ready_timeout(Duration::from_secs(args.ready_timeout))
-        .keep(true);
+        .keep(true)
+        .engine(engine.choice()?);
     for f in &args.project.files {
         builder = builder.file(f);
     }
@@ -279,8 +302,8 @@ async fn up(args: UpArgs) -> Result<i32, CliError> {
     Ok(exit::PASS)
 }
 
-async fn down(args: DownArgs) -> Result<i32, CliError> {
-    let engine = Engine::connect().await?;
+async fn down(args: DownArgs, engine: &EngineArgs) -> Result<i32, CliError> {
+    let engine = Engine::connect_to(&engine.choice()?).await?;
     if args.reused {
         let removed = remove_reused(&engine, args.project_name.as_deref()).await?;
         eprintln!(
@@ -386,8 +409,8 @@ fn is_run_suffix(rest: &str) -> bool {
         .is_some_and(|id| id.len() == 8 && id.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
-async fn ps() -> Result<i32, CliError> {
-    let engine = Engine::connect().await?;
+async fn ps(engine: &EngineArgs) -> Result<i32, CliError> {
+    let engine = Engine::connect_to(&engine.choice()?).await?;
     let managed = BTreeMap::from([(labels::MANAGED.to_string(), "true".to_string())]);
     let containers = engine.containers_with(&managed).await?;
     println!("PROJECT\tSERVICE\tSTATE\tPORTS\tOWNER");
@@ -455,8 +478,8 @@ async fn remove_reused(
     Ok(removed)
 }
 
-async fn prune(reused: bool) -> Result<i32, CliError> {
-    let engine = Engine::connect().await?;
+async fn prune(reused: bool, engine: &EngineArgs) -> Result<i32, CliError> {
+    let engine = Engine::connect_to(&engine.choice()?).await?;
     if reused {
         let removed = remove_reused(&engine, None).await?;
         eprintln!(

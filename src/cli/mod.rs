@@ -23,9 +23,40 @@ pub const VERSION: &str = env!("DOCKHAND_VERSION");
     after_help = "Example:\n  dockhand test -f compose.yml --service app --junit reports/junit.xml -- ./test.sh"
 )]
 pub struct Cli {
+    /// Which engine, and whether it runs on this machine.
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The engine to talk to, chosen as the docker CLI chooses it; given before or after the
+/// subcommand.
+#[derive(Debug, Clone, Default, Args)]
+pub struct EngineArgs {
+    /// The engine's address: unix:///PATH, tcp://HOST:PORT (TLS with DOCKER_TLS_VERIFY and
+    /// DOCKER_CERT_PATH) or ssh://[USER@]HOST[:PORT]. Default: DOCKER_HOST, else the Docker
+    /// context, else the local socket.
+    #[arg(short = 'H', long = "host", value_name = "ADDRESS", global = true)]
+    pub host: Option<String>,
+    /// The Docker context whose engine to use (default: DOCKER_CONTEXT, else the Docker
+    /// config's current context).
+    #[arg(long, value_name = "NAME", global = true, conflicts_with = "host")]
+    pub context: Option<String>,
+    /// Treat the engine as running on this machine, whatever its address (a unix socket or
+    /// TCP to loopback counts as local without it).
+    #[arg(long, global = true, conflicts_with = "engine_is_remote")]
+    pub engine_is_local: bool,
+    /// Treat the engine as running on another machine, whatever its address: secrets and
+    /// configs are copied in, ports are published and probed on the engine's host, bind mounts
+    /// are refused (ssh and TCP to another host count as remote without it).
+    #[arg(long, global = true)]
+    pub engine_is_remote: bool,
+    /// On a remote engine, allow bind mounts of this machine's paths: the same paths exist on
+    /// the engine's host.
+    #[arg(long, global = true)]
+    pub allow_remote_binds: bool,
 }
 
 /// The subcommands.

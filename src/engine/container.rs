@@ -20,8 +20,8 @@ use futures_util::{Stream, StreamExt};
 use super::client::Engine;
 use super::error::EngineError;
 use crate::plan::{
-    ContainerSpec, DeviceLimit, Endpoint, FileCopy, Health, MountKind, Networking, Restart,
-    RestartName,
+    ContainerSpec, DeviceLimit, Endpoint, FileContent, FileCopy, Health, MountKind, Networking,
+    Restart, RestartName,
 };
 
 fn nanos(d: Option<Duration>) -> Option<i64> {
@@ -400,11 +400,22 @@ impl Engine {
                     )))?;
             }
         }
-        let mut files = Vec::new();
+        let mut read = Vec::new();
         for f in &spec.files {
             match &f.content {
-                Ok(content) => files.push((f, content.as_slice())),
-                Err(variable) => {
+                FileContent::Bytes(content) => read.push((f, content.clone())),
+                FileContent::HostFile(path) => match tokio::fs::read(path).await {
+                    Ok(content) => read.push((f, content)),
+                    Err(source) => {
+                        return Err(EngineError::HostFile {
+                            what: f.what.clone(),
+                            service: spec.service.clone(),
+                            path: path.clone(),
+                            source,
+                        });
+                    }
+                },
+                FileContent::UnsetVariable(variable) => {
                     return Err(EngineError::UnsetVariable {
                         variable: variable.clone(),
                         what: f.what.clone(),
@@ -413,6 +424,7 @@ impl Engine {
                 }
             }
         }
+        let files: Vec<(&FileCopy, &[u8])> = read.iter().map(|(f, c)| (*f, c.as_slice())).collect();
         if !files.is_empty() {
             let archive = files_archive(&files).map_err(|source| EngineError::Archive {
                 what: format!("the secrets and configs of service {}", spec.service),
@@ -730,7 +742,7 @@ mod tests {
         let file = FileCopy {
             target: "/run/secrets/token".into(),
             what: "secret \"token\"".into(),
-            content: Ok(b"s3cret".to_vec()),
+            content: FileContent::Bytes(b"s3cret".to_vec()),
             mode: 0o440,
             uid: 0,
             gid: 0,

@@ -325,6 +325,20 @@ pub enum EngineError {
         /// The service that receives it.
         service: String,
     },
+    /// A file of this machine to copy into a container (a secret or config on a remote
+    /// engine) could not be read.
+    #[error("error reading {what} of service {service} from {}", path.display())]
+    HostFile {
+        /// What the file is (`secret "token"`).
+        what: String,
+        /// The service that receives it.
+        service: String,
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// Files to put into a container could not be packed.
     #[error("error packing {what}")]
     Archive {

@@ -3,6 +3,7 @@
 
 mod identity;
 mod naming;
+mod remote;
 mod render;
 pub mod reuse;
 mod service;
@@ -11,5 +12,6 @@ mod stack;
 
 pub use identity::RunIdentity;
 pub use naming::split_tag;
+pub use remote::LocalBind;
 pub use spec::*;
 pub use stack::{PlanOptions, with_dependencies};

@@ -7,10 +7,10 @@ use sha2::{Digest, Sha256};
 
 use super::naming::{container_name, image_reference};
 use super::spec::{
-    Blkio, BuildSpec, ContainerSpec, Device, DeviceLimit, Endpoint, FileCopy, Health, Healthcheck,
-    Hook, ImagePlan, ImageSource, Isolation, LogConfig, Mount, MountKind, NetworkSpec, Networking,
-    PortBinding, PullPolicy, ReadyCheck, Resources, Restart, RestartName, ServicePlan, Ulimit,
-    Until, VolumeSpec, Wait,
+    Blkio, BuildSpec, ContainerSpec, Device, DeviceLimit, Endpoint, FileContent, FileCopy, Health,
+    Healthcheck, Hook, ImagePlan, ImageSource, Isolation, LogConfig, Mount, MountKind, NetworkSpec,
+    Networking, PortBinding, PullPolicy, ReadyCheck, Resources, Restart, RestartName, ServicePlan,
+    Ulimit, Until, VolumeSpec, Wait,
 };
 use crate::compose::graph::Graph;
 use crate::compose::{self, Condition, Project, Service, ServiceVolume, VolumeKind};
@@ -443,7 +443,10 @@ fn file_copies(project: &Project, s: &Service) -> Vec<FileCopy> {
         .map(|(what, content, target, mode)| FileCopy {
             target,
             what,
-            content: content.map(String::into_bytes),
+            content: match content {
+                Ok(text) => FileContent::Bytes(text.into_bytes()),
+                Err(variable) => FileContent::UnsetVariable(variable),
+            },
             mode: mode.unwrap_or(0o444),
             uid: 0,
             gid: 0,
@@ -535,6 +538,7 @@ fn mount(cx: &Context<'_>, m: &ServiceVolume) -> Mount {
         volume_subpath: m.volume_subpath.clone(),
         tmpfs_size: m.tmpfs_size,
         tmpfs_mode: m.tmpfs_mode,
+        carries: None,
     }
 }
 
@@ -550,19 +554,20 @@ fn file_mounts(project: &Project, s: &Service) -> Vec<Mount> {
             Some(t) => format!("/run/secrets/{t}"),
             None => format!("/run/secrets/{}", r.source),
         };
-        Some((file, target))
+        Some((file, target, format!("secret \"{}\"", r.source)))
     });
     let configs = s.configs.iter().filter_map(|r| {
         let file = project.configs.get(&r.source)?.file.as_ref()?;
         let target = r.target.clone().unwrap_or_else(|| format!("/{}", r.source));
-        Some((file, target))
+        Some((file, target, format!("config \"{}\"", r.source)))
     });
     secrets
         .chain(configs)
-        .map(|(file, target)| Mount {
+        .map(|(file, target, what)| Mount {
             source: Some(file.display().to_string()),
             read_only: true,
             bind_create_host_path: Some(false),
+            carries: Some(what),
             ..Mount::new(MountKind::Bind, target)
         })
         .collect()

@@ -7,6 +7,6 @@ mod wait;
 mod watch;
 
 pub use choose::{health_check, own_check};
-pub use probe::{Probe, Protocol, recognise, try_once};
+pub use probe::{Probe, Protocol, recognise, try_once, try_once_at};
 pub use wait::{Check, LOG_TAIL_LINES, ReadyError, wait_ready};
 pub use watch::first_failure;

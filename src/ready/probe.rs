@@ -145,11 +145,28 @@ fn repository_name(image: &str) -> String {
     last.to_ascii_lowercase()
 }
 
-/// Runs `probe` once against `ip`, connect and answer together bounded by `timeout`: `Ok` when
-/// the service is ready, else a short reason (shown to the user when the probe never passes).
+/// Runs `probe` once against the container's address `ip`, connect and answer together
+/// bounded by `timeout`: `Ok` when the service is ready, else a short reason (shown to the
+/// user when the probe never passes).
 pub async fn try_once(probe: &Probe, ip: IpAddr, timeout: Duration) -> Result<(), String> {
+    try_once_at(probe, SocketAddr::new(ip, probe.port()), timeout, false).await
+}
+
+/// How long a TCP probe through a published port waits to see the connection closed at once.
+const PROXY_SETTLE: Duration = Duration::from_millis(250);
+
+/// [`try_once`] against `addr`: the container's own address and port, or, when `published`,
+/// the engine host's port the probed one is published on (a container on a remote engine is
+/// out of reach otherwise). The engine's port proxy accepts a connection before it knows
+/// whether anything listens behind it, then closes it; so through a published port a TCP
+/// probe passes only if the connection stays open a moment.
+pub async fn try_once_at(
+    probe: &Probe,
+    addr: SocketAddr,
+    timeout: Duration,
+    published: bool,
+) -> Result<(), String> {
     let deadline = Instant::now() + timeout;
-    let addr = SocketAddr::new(ip, probe.port());
     let mut stream = match timeout_at(deadline, TcpStream::connect(addr)).await {
         Ok(Ok(stream)) => stream,
         Ok(Err(e)) => return Err(reason(&e)),
@@ -157,6 +174,7 @@ pub async fn try_once(probe: &Probe, ip: IpAddr, timeout: Duration) -> Result<()
     };
     let talk = async {
         match probe {
+            Probe::Tcp(_) if published => stays_open(&mut stream).await,
             Probe::Tcp(_) => Ok(()),
             Probe::Protocol(protocol, _) => speak(*protocol, &mut stream).await,
             Probe::Http { path, status, .. } => {
@@ -167,6 +185,20 @@ pub async fn try_once(probe: &Probe, ip: IpAddr, timeout: Duration) -> Result<()
     match timeout_at(deadline, talk).await {
         Ok(answer) => answer,
         Err(_) => Err(format!("no answer within {timeout:?}")),
+    }
+}
+
+/// Whether a connection through a published port stays open (or brings data) for a moment,
+/// rather than being closed by a proxy with nothing behind it.
+async fn stays_open(stream: &mut TcpStream) -> Result<(), String> {
+    let mut byte = [0u8; 1];
+    match tokio::time::timeout(PROXY_SETTLE, stream.read(&mut byte)).await {
+        Err(_) | Ok(Ok(1..)) => Ok(()),
+        Ok(Ok(0)) => Err(
+            "the connection was closed at once: nothing listens behind the published port yet"
+                .into(),
+        ),
+        Ok(Err(e)) => Err(reason(&e)),
     }
 }
 

@@ -2,13 +2,14 @@
 //! dockhand itself the moment the container runs, not on Docker's schedule) or a readiness
 //! check, failing at once when it exits or Docker finds it unhealthy.
 
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use regex::Regex;
 use thiserror::Error;
 
-use super::probe::{Probe, try_once};
-use crate::engine::{ContainerState, Engine, EngineError, HealthStatus};
+use super::probe::{Probe, try_once_at};
+use crate::engine::{ContainerState, ContainerStatus, Engine, EngineError, HealthStatus};
 
 /// Lines of the service's log shown when it fails.
 pub const LOG_TAIL_LINES: usize = 20;
@@ -232,12 +233,13 @@ pub async fn wait_ready(
             }
             (ContainerState::Running { .. }, Check::Running) => return Ok(()),
             (ContainerState::Running { .. }, Check::Probe(probe)) => {
-                match status.addresses.first() {
-                    Some(ip) => match try_once(probe, *ip, PROBE_TRY).await {
+                match probe_address(engine, &status, probe).await {
+                    Ok(addr) => match try_once_at(probe, addr, PROBE_TRY, !engine.is_local()).await
+                    {
                         Ok(()) => return Ok(()),
                         Err(e) => last_try = Some(e),
                     },
-                    None => last_try = Some("the container has no address to probe".into()),
+                    Err(why) => last_try = Some(why),
                 }
             }
             (ContainerState::Running { .. }, Check::Log(re)) => {
@@ -272,6 +274,36 @@ pub async fn wait_ready(
         }
         tokio::time::sleep(pause.min(remaining(start, timeout))).await;
         pause = (pause * 3 / 2).min(MAX_PAUSE);
+    }
+}
+
+/// Where a probe from this machine reaches the container: its own address on a local engine;
+/// on a remote one, where the probed port is published on the engine's host (its own address
+/// is out of reach there).
+async fn probe_address(
+    engine: &Engine,
+    status: &ContainerStatus,
+    probe: &Probe,
+) -> Result<SocketAddr, String> {
+    if engine.is_local() {
+        return status
+            .addresses
+            .first()
+            .map(|ip| SocketAddr::new(*ip, probe.port()))
+            .ok_or_else(|| "the container has no address to probe".into());
+    }
+    let key = format!("{}/tcp", probe.port());
+    let Some(port) = status.published.get(&key) else {
+        return Err(format!(
+            "container port {key} is not published, and on a remote engine dockhand probes through published ports; publish it (ports: or expose:)"
+        ));
+    };
+    let host = engine.published_host();
+    match tokio::net::lookup_host((host.as_str(), *port)).await {
+        Ok(mut addrs) => addrs
+            .next()
+            .ok_or_else(|| format!("{host} resolves to no address")),
+        Err(e) => Err(format!("cannot resolve {host}: {e}")),
     }
 }
 

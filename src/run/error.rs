@@ -166,6 +166,16 @@ pub enum RunError {
         #[source]
         source: Box<EngineError>,
     },
+    /// Bind mounts of this machine's paths, on an engine that runs on another machine.
+    #[error(
+        "the engine at {host} runs on another machine, where these bind mounts would mount whatever lies at the same paths on its disk, not this machine's files: {binds}; put the files in a named volume or the image, or pass --allow-remote-binds if the same paths exist on the engine's host"
+    )]
+    RemoteBinds {
+        /// The engine's address.
+        host: String,
+        /// Each bind (`service app: /home/u/app/data at /data`), `; `-separated.
+        binds: String,
+    },
     /// The folder that coordinates a shared stack could not be used.
     #[error("cannot use the shared stack's folder {path}")]
     ShareDir {
@@ -203,7 +213,8 @@ impl RunError {
             | RunError::NotInStack { .. }
             | RunError::ExternalMissing { .. }
             | RunError::BadSetting { .. }
-            | RunError::PushUnasked { .. } => exit::BAD_INPUT,
+            | RunError::PushUnasked { .. }
+            | RunError::RemoteBinds { .. } => exit::BAD_INPUT,
             RunError::Interrupted(sig) => 128 + sig.number(),
             RunError::Engine(_)
             | RunError::ServiceOperation { .. }

@@ -6,6 +6,7 @@ mod endpoint;
 mod error;
 mod oneoff;
 mod ops;
+mod remote;
 mod reuse;
 mod shared;
 mod ship;

@@ -21,7 +21,7 @@ use crate::cleanup::shared::{
 };
 use crate::cleanup::teardown_run;
 use crate::compose::{ConfigFormat, Project, render_config};
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineChoice};
 use crate::plan::{RunIdentity, StackPlan};
 use crate::report::Silent;
 use crate::signal::Stop;
@@ -87,7 +87,8 @@ impl StackBuilder {
         let linger = self.linger_setting()?;
         let (project, services) = load_project(&self.load, &self.services)?;
         let probe_plan = self.plan_from(&project, services.clone(), RunIdentity::new())?;
-        let engine = Engine::connect().await?;
+        let engine =
+            Engine::connect_to(&super::remote::engine_choice(self.engine.as_ref())?).await?;
         sweep_abandoned(&engine, &Silent).await;
         let stop = Stop::new();
         let images = prepare_images(&engine, &probe_plan, &services, &Silent, &stop).await?;
@@ -150,7 +151,8 @@ impl StackBuilder {
         dir: &ShareDir,
     ) -> Result<Stack, RunError> {
         let mut run = RunIdentity::new();
-        let (keeper_pid, keeper_start) = spawn_keeper(dir.path(), &run.id, linger).await?;
+        let (keeper_pid, keeper_start) =
+            spawn_keeper(dir.path(), &run.id, linger, engine.choice()).await?;
         run.owner_pid = keeper_pid;
         run.owner_start = keeper_start;
         let run_id = run.id.clone();
@@ -299,12 +301,21 @@ async fn spawn_keeper(
     dir: &Path,
     run: &str,
     linger: Duration,
+    engine: &EngineChoice,
 ) -> Result<(u32, Option<u64>), RunError> {
     let exe = keeper_exe()?;
     let failed = |reason: String| RunError::Keeper {
         reason: format!("{} {SUBCOMMAND}: {reason}", exe.display()),
     };
-    let mut child = Command::new(&exe)
+    let mut command = Command::new(&exe);
+    // The keeper removes the stack from the same engine, whatever chose it here.
+    for (name, value) in engine.child_env() {
+        match value {
+            Some(v) => command.env(name, v),
+            None => command.env_remove(name),
+        };
+    }
+    let mut child = command
         .arg(SUBCOMMAND)
         .arg("--dir")
         .arg(dir)

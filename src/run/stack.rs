@@ -12,7 +12,7 @@ use super::endpoint::Endpoint;
 use super::error::{EndpointError, RunError};
 use crate::cleanup::{Removed, stop_run, sweep, teardown_run};
 use crate::compose::{self, LoadOptions, Project};
-use crate::engine::{ContainerInfo, Engine, EngineError};
+use crate::engine::{ContainerInfo, Engine, EngineChoice, EngineError};
 use crate::labels;
 use crate::plan::{
     ContainerSpec, PlanOptions, ReadyCheck, RunIdentity, StackPlan, reuse, with_dependencies,
@@ -121,6 +121,8 @@ pub struct StackBuilder {
     pub(super) linger: Option<Duration>,
     /// See [`reuse`](Self::reuse).
     pub(super) reuse: bool,
+    /// See [`engine`](Self::engine); `None` is the environment's.
+    pub(super) engine: Option<EngineChoice>,
 }
 
 impl Default for StackBuilder {
@@ -135,6 +137,7 @@ impl Default for StackBuilder {
             share_key: None,
             linger: None,
             reuse: false,
+            engine: None,
         }
     }
 }
@@ -201,6 +204,28 @@ impl StackBuilder {
         self
     }
 
+    /// The engine to bring the stack up on, instead of the one the environment chooses
+    /// (`DOCKER_HOST`, `DOCKER_CONTEXT`, the Docker config's current context). On an engine
+    /// that is not local, file-backed secrets and configs are copied into the containers,
+    /// every exposed port is published on the engine's host, and a bind mount of a folder of
+    /// this machine is refused unless the choice allows it.
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+    /// use dockhand::engine::EngineChoice;
+    /// let stack = dockhand::Stack::builder()
+    ///     .file("compose/redis.yml")
+    ///     .engine(EngineChoice::host("ssh://ci@build-box")?)
+    ///     .up()
+    ///     .await?;
+    /// let addr = stack.endpoint("cache", 6379)?; // build-box:49153
+    /// # Ok(()) }
+    /// ```
+    pub fn engine(mut self, choice: EngineChoice) -> Self {
+        self.engine = Some(choice);
+        self
+    }
+
     /// Leaves the stack up when the [`Stack`] is dropped (also set by `DOCKHAND_KEEP=1`).
     pub fn keep(mut self, keep: bool) -> Self {
         self.keep = keep;
@@ -245,6 +270,8 @@ impl StackBuilder {
             };
             sp.ready = Some(check.clone());
         }
+        let choice = super::remote::engine_choice(self.engine.as_ref())?;
+        super::remote::fit_to_engine(&mut plan, &choice)?;
         Ok(plan)
     }
 
@@ -262,7 +289,8 @@ impl StackBuilder {
     /// [`up_with`](Self::up_with) that gives up, tearing down, when `stop` is triggered.
     pub async fn up_until(self, reporter: &dyn Reporter, stop: &Stop) -> Result<Stack, RunError> {
         let mut plan = self.plan()?;
-        let engine = Engine::connect().await?;
+        let engine =
+            Engine::connect_to(&super::remote::engine_choice(self.engine.as_ref())?).await?;
         sweep_abandoned(&engine, reporter).await;
         // A reused stack: its identity, and its lock until it is up.
         let _reuse_lock = if self.reuse {
@@ -691,12 +719,15 @@ impl Drop for Stack {
             return;
         }
         let run_id = self.plan.run.id.clone();
+        let choice = self.engine.choice().clone();
         let handle = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
             rt.block_on(async {
-                let engine = Engine::connect().await.map_err(std::io::Error::other)?;
+                let engine = Engine::connect_to(&choice)
+                    .await
+                    .map_err(std::io::Error::other)?;
                 teardown_run(&engine, &run_id)
                     .await
                     .map_err(std::io::Error::other)

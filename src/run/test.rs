@@ -13,7 +13,7 @@ use super::ship::Shipment;
 use super::stack::{Stack, load_project, sweep_abandoned};
 use crate::cleanup::Reaper;
 use crate::compose::LoadOptions;
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineChoice};
 use crate::fault;
 use crate::plan::{PlanOptions, RunIdentity, StackPlan, reuse, split_tag};
 use crate::report::{Event, Masker, Reporter, RunRecord, TestsFrom};
@@ -70,6 +70,8 @@ pub struct TestSettings {
     /// Read each test's result from the command's output in this format (`--tests-from`),
     /// each a case of the report.
     pub tests_from: Option<TestsFrom>,
+    /// The engine to run on (`-H`, `--context`); `None` is the one the environment chooses.
+    pub engine: Option<EngineChoice>,
 }
 
 impl Default for TestSettings {
@@ -96,6 +98,7 @@ impl Default for TestSettings {
             also_tags: Vec::new(),
             collect: Vec::new(),
             tests_from: None,
+            engine: None,
         }
     }
 }
@@ -113,7 +116,7 @@ impl TestSettings {
     /// dependencies, and the service itself, whose image runs the test command.
     pub fn plan(&self, run: RunIdentity) -> Result<StackPlan, RunError> {
         let (project, wanted) = load_project(&self.load, std::slice::from_ref(&self.service))?;
-        Ok(StackPlan::new(
+        let mut plan = StackPlan::new(
             &project,
             run,
             &PlanOptions {
@@ -122,7 +125,10 @@ impl TestSettings {
                 publish_all: false,
                 tag: self.tag.clone(),
             },
-        ))
+        );
+        let choice = super::remote::engine_choice(self.engine.as_ref())?;
+        super::remote::fit_to_engine(&mut plan, &choice)?;
+        Ok(plan)
     }
 
     /// The plan as text, with the test command and the teardown: what `--dry-run` prints.
@@ -208,7 +214,8 @@ pub async fn run_test(
             ),
         });
     }
-    let engine = Engine::connect().await?;
+    let engine =
+        Engine::connect_to(&super::remote::engine_choice(settings.engine.as_ref())?).await?;
     sweep_abandoned(&engine, reporter).await;
     // A reused stack belongs to no run: this run owns only its test container, and holds the
     // stack's lock so that no other run resets or recreates it meanwhile.
@@ -221,7 +228,7 @@ pub async fn run_test(
     let owner_run = own.as_ref().unwrap_or(&plan.run).id.clone();
     let reaper = match &settings.reaper {
         Some(exe) => Some(
-            Reaper::spawn(exe, &owner_run).map_err(|source| RunError::Write {
+            Reaper::spawn(exe, &owner_run, engine.choice()).map_err(|source| RunError::Write {
                 what: "the reaper process",
                 path: exe.display().to_string(),
                 source,

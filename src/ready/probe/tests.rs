@@ -414,3 +414,33 @@ fn io_errors_read_as_short_reasons() {
     let eof = io::Error::from(io::ErrorKind::UnexpectedEof);
     assert_eq!(reason(&eof), "closed the connection before answering");
 }
+
+#[tokio::test]
+async fn through_a_published_port_a_connection_closed_at_once_is_not_ready() {
+    // What the engine's port proxy does with nothing behind it: accept, then close.
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let closing = proxy.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = proxy.accept().await {
+            drop(stream);
+        }
+    });
+    let serving = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let open = serving.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = serving.accept().await {
+            held.push(stream);
+        }
+    });
+    let bound = Duration::from_secs(2);
+    let probe = Probe::Tcp(6379);
+    let closed = try_once_at(&probe, closing, bound, true).await;
+    assert!(
+        closed.as_ref().is_err_and(|e| e.contains("closed at once")),
+        "{closed:?}"
+    );
+    assert_eq!(try_once_at(&probe, open, bound, true).await, Ok(()));
+    // Straight at a container, a connection is enough.
+    assert_eq!(try_once_at(&probe, closing, bound, false).await, Ok(()));
+}

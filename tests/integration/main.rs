@@ -16,6 +16,7 @@ mod probes;
 mod progress;
 mod readiness;
 mod registry;
+mod remote;
 mod reports;
 mod reuse;
 mod runtime_keys;

@@ -29,6 +29,7 @@ pub struct Engine {
     docker: Docker,
     choice: Arc<EngineChoice>,
     host: String,
+    published_host: String,
 }
 
 /// The address of the engine the environment chooses (`DOCKER_HOST`, `DOCKER_CONTEXT`, the
@@ -41,11 +42,17 @@ pub fn docker_host() -> String {
 }
 
 impl Engine {
-    /// An engine reached through `docker`, as `choice` chose it.
-    pub(super) fn from_parts(docker: Docker, choice: EngineChoice) -> Engine {
+    /// An engine reached through `docker`, as `choice` chose it; its published ports are on
+    /// `published_host`, else on the address's host.
+    pub(super) fn from_parts(
+        docker: Docker,
+        choice: EngineChoice,
+        published_host: Option<String>,
+    ) -> Engine {
         Engine {
             docker,
             host: choice.host.to_string(),
+            published_host: published_host.unwrap_or_else(|| choice.host.published_host()),
             choice: Arc::new(choice),
         }
     }
@@ -74,9 +81,10 @@ impl Engine {
     }
 
     /// The host name at which published ports are reached from this machine: loopback for a
-    /// local socket, the address's host for TCP and ssh.
+    /// local socket, the address's host for TCP, and for ssh the host ssh connects to (the
+    /// `HostName` of an alias in the ssh config).
     pub fn published_host(&self) -> String {
-        self.choice.host.published_host()
+        self.published_host.clone()
     }
 
     /// Whether the image is present on the engine.

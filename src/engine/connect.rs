@@ -35,7 +35,10 @@ impl Engine {
             docker.negotiate_version().await
         };
         match tokio::time::timeout(FIRST_CONTACT, first).await {
-            Ok(Ok(docker)) => Ok(Engine::from_parts(docker, choice.clone())),
+            Ok(Ok(docker)) => {
+                let published = ssh::real_host_name(choice).await;
+                Ok(Engine::from_parts(docker, choice.clone(), published))
+            }
             Ok(Err(e)) => Err(diagnose(choice, e, ssh_log.as_ref()).await),
             Err(_) => Err(diagnose(
                 choice,

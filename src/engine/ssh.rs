@@ -119,6 +119,44 @@ pub(super) fn command_line(ssh_command: &[String], host: &EngineHost) -> Vec<Str
     words
 }
 
+/// The host name ssh really connects to for an ssh address, after its config (the `HostName`
+/// of an alias), as `ssh -G` prints it: where the engine's published ports are. `None` when
+/// ssh cannot say.
+pub(super) async fn real_host_name(choice: &EngineChoice) -> Option<String> {
+    let EngineHost::Ssh { user, host, port } = &choice.host else {
+        return None;
+    };
+    let mut words = choice.ssh_command.clone();
+    if words.is_empty() {
+        words.push("ssh".into());
+    }
+    words.push("-G".into());
+    if let Some(user) = user {
+        words.extend(["-l".to_string(), user.clone()]);
+    }
+    if let Some(port) = port {
+        words.extend(["-p".to_string(), port.to_string()]);
+    }
+    words.extend(["--".to_string(), host.clone()]);
+    let run = Command::new(&words[0])
+        .args(&words[1..])
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(5), run)
+        .await
+        .ok()?
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("hostname "))
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+}
+
 /// Starts an ssh process per connection.
 #[derive(Debug, Clone)]
 struct SshConnector {

@@ -17,7 +17,7 @@ use std::time::Duration;
 use dockhand::labels;
 
 use super::support::*;
-use endpoints::{Sshd, TlsEndpoint, dockhand_with, free_port, make_ca};
+use endpoints::{ALIAS, Sshd, TlsEndpoint, dockhand_with, free_port, make_ca};
 
 /// A compose file with a file-backed secret and config, a service that stays up to be looked
 /// at, and a Redis whose published port the test talks to.
@@ -84,6 +84,16 @@ async fn the_seed_stack_passes_through_a_tls_endpoint() {
     assert_clean(&project).await;
 }
 
+/// Asks the Redis at `addr` for a PONG.
+fn assert_pong(addr: &str) {
+    let mut conn = TcpStream::connect(addr).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    std::io::Write::write_all(&mut conn, b"PING\r\n").unwrap();
+    let mut answer = [0u8; 7];
+    std::io::Read::read_exact(&mut conn, &mut answer).unwrap();
+    assert_eq!(&answer, b"+PONG\r\n", "from {addr}");
+}
+
 /// Runs `dockhand down -p PROJECT` on drop, so a failed assertion leaves nothing up.
 struct DownOnDrop<'a> {
     project: &'a str,
@@ -135,12 +145,7 @@ async fn on_a_remote_engine_secrets_are_copied_in_and_endpoints_are_on_the_engin
         .find_map(|l| l.strip_prefix("cache\t6379/tcp\t"))
         .unwrap_or_else(|| panic!("no endpoint for cache:\n{text}"));
     assert!(cache.starts_with("127.0.0.1:"), "{cache}");
-    let mut conn = TcpStream::connect(cache).unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    std::io::Write::write_all(&mut conn, b"PING\r\n").unwrap();
-    let mut answer = [0u8; 7];
-    std::io::Read::read_exact(&mut conn, &mut answer).unwrap();
-    assert_eq!(&answer, b"+PONG\r\n");
+    assert_pong(cache);
 
     // The secrets and the config are in the container, and none is a bind mount.
     let engine = engine().await;
@@ -362,6 +367,34 @@ async fn the_seed_stack_passes_over_ssh() {
         &["DOCKER_TLS_VERIFY", "DOCKER_CONTEXT"],
     );
     assert_seed_passed(&out);
+    assert_clean(&project).await;
+}
+
+#[tokio::test]
+async fn an_ssh_alias_is_followed_to_the_host_the_ports_are_published_on() {
+    require_fixtures().await;
+    let sshd = Sshd::start();
+    let project = unique("ssh-alias");
+    let env = sshd.env_at(&format!("ssh://{ALIAS}"), "ssh_config");
+    let up = dockhand_with(
+        &["up", "-f", "compose/redis.yml", "-p", &project],
+        &env,
+        &["DOCKER_TLS_VERIFY", "DOCKER_CONTEXT"],
+    );
+    let stack = DownOnDrop {
+        project: &project,
+        env: &env,
+    };
+    assert_eq!(up.status.code(), Some(0), "{}", stderr(&up));
+    let text = stdout(&up);
+    // Not engine-box, which only the ssh config knows: the host it stands for.
+    let cache = text
+        .lines()
+        .find_map(|l| l.strip_prefix("cache\t6379/tcp\t"))
+        .unwrap_or_else(|| panic!("no endpoint for cache:\n{text}"));
+    assert!(cache.starts_with("127.0.0.1:"), "{cache}");
+    assert_pong(cache);
+    drop(stack);
     assert_clean(&project).await;
 }
 

@@ -241,6 +241,9 @@ impl TlsEndpoint {
     }
 }
 
+/// The name the ssh configs of [`Sshd`] give it: an alias for root at 127.0.0.1 and its port.
+pub(super) const ALIAS: &str = "engine-box";
+
 /// An sshd on 127.0.0.1 with its own host key and one authorised key, both made here; the
 /// docker CLI on this machine answers `docker system dial-stdio` behind it.
 pub(super) struct Sshd {
@@ -274,7 +277,7 @@ impl Sshd {
             std::fs::write(
                 d.join(config),
                 format!(
-                    "Host *\n  IdentityFile {}\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n",
+                    "Host {ALIAS}\n  HostName 127.0.0.1\n  Port {port}\n  User root\nHost *\n  IdentityFile {}\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n",
                     d.join(key).display()
                 ),
             )
@@ -306,8 +309,13 @@ impl Sshd {
 
     /// The environment that points dockhand here, logging in with the ssh config `config`.
     pub(super) fn env(&self, config: &str) -> Vec<(String, String)> {
+        self.env_at(&self.address(), config)
+    }
+
+    /// [`env`](Self::env) with the address `address` (the alias, say).
+    pub(super) fn env_at(&self, address: &str, config: &str) -> Vec<(String, String)> {
         vec![
-            ("DOCKER_HOST".into(), self.address()),
+            ("DOCKER_HOST".into(), address.to_string()),
             (
                 "DOCKHAND_SSH_COMMAND".into(),
                 format!("ssh -F {}", self.dir.path().join(config).display()),

@@ -1,9 +1,17 @@
 //! Connecting to the chosen engine (a unix socket, TCP with or without TLS, ssh), and turning a
 //! failed first contact into an error that names the file or host and what to fix.
 
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
-use bollard::{API_DEFAULT_VERSION, Docker};
+use bollard::{API_DEFAULT_VERSION, BollardRequest, Docker};
+use bytes::Bytes;
+use futures_util::Stream;
+use http_body_util::{Either, Full, StreamBody};
+use hyper::body::Frame;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::Connect;
 
 use super::choice::{ChoiceSource, EngineChoice, EngineHost, TlsFiles};
 use super::client::Engine;
@@ -16,6 +24,37 @@ const CALL_TIMEOUT: u64 = 600;
 const FIRST_CONTACT: Duration = Duration::from_secs(20);
 /// How long a failed first contact over ssh waits for what ssh said.
 const SSH_SAID: Duration = Duration::from_secs(3);
+/// How long an unused connection (a TLS session, an ssh process) is kept for the next call.
+pub(super) const IDLE: Duration = Duration::from_secs(30);
+
+/// The request body bollard sends (its own alias is private to it).
+pub(super) type RequestBody = Either<
+    Full<Bytes>,
+    StreamBody<Pin<Box<dyn Stream<Item = Result<Frame<Bytes>, std::io::Error>> + Send>>>,
+>;
+
+/// A bollard client whose calls go through `client`, which keeps its connections for the
+/// next call (bollard's own clients open one per call: a TLS handshake or an ssh login each).
+pub(super) fn kept_connections<C>(
+    client: Client<C, RequestBody>,
+    address: &str,
+    timeout: u64,
+) -> Result<Docker, bollard::errors::Error>
+where
+    C: Connect + Clone + Send + Sync + 'static,
+{
+    let client = Arc::new(client);
+    let transport = move |request: BollardRequest| {
+        let client = client.clone();
+        async move {
+            client
+                .request(request)
+                .await
+                .map_err(bollard::errors::Error::from)
+        }
+    };
+    Docker::connect_with_custom_transport(transport, Some(address), timeout, API_DEFAULT_VERSION)
+}
 
 impl Engine {
     /// Connects to the engine the environment chooses (`DOCKER_HOST`, `DOCKER_CONTEXT`, the
@@ -62,14 +101,7 @@ fn open(choice: &EngineChoice) -> Result<(Docker, Option<SshLog>), EngineError> 
         }
         (EngineHost::Tcp { .. }, Some(tls)) => {
             check_tls_files(choice, tls)?;
-            Docker::connect_with_ssl(
-                &address,
-                &tls.key(),
-                &tls.cert(),
-                &tls.ca(),
-                CALL_TIMEOUT,
-                API_DEFAULT_VERSION,
-            )
+            return Ok((super::tls::connect(choice, tls, CALL_TIMEOUT)?, None));
         }
         (EngineHost::Ssh { .. }, _) => {
             return ssh::connect(choice, CALL_TIMEOUT)
@@ -77,23 +109,13 @@ fn open(choice: &EngineChoice) -> Result<(Docker, Option<SshLog>), EngineError> 
                 .map_err(|source| no_answer(choice, source));
         }
     };
-    match opened {
-        Ok(docker) => Ok((docker, None)),
-        Err(bollard::errors::Error::CertPathError { path })
-        | Err(bollard::errors::Error::CertParseError { path }) => {
-            Err(EngineError::TlsFileInvalid {
-                what: "CA certificate",
-                path,
-                problem: "it holds no certificate the TLS library can read".into(),
-                holder: tls_holder(choice),
-            })
-        }
-        Err(source) => Err(no_answer(choice, source)),
-    }
+    opened
+        .map(|docker| (docker, None))
+        .map_err(|source| no_answer(choice, source))
 }
 
 /// What holds the TLS files, for messages: `DOCKER_CERT_PATH` or the context.
-fn tls_holder(choice: &EngineChoice) -> String {
+pub(super) fn tls_holder(choice: &EngineChoice) -> String {
     match &choice.source {
         ChoiceSource::Context { name, .. } => format!("the TLS folder of context {name}"),
         _ => "DOCKER_CERT_PATH (default ~/.docker)".into(),

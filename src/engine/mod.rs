@@ -13,6 +13,7 @@ mod exec;
 mod files;
 mod registry;
 mod ssh;
+mod tls;
 mod types;
 
 pub use auth::{AuthError, RegistryAuth, config_file, credentials_for, registry_of};

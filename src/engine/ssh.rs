@@ -10,10 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bollard::{API_DEFAULT_VERSION, BollardRequest, Docker};
-use bytes::Bytes;
-use http_body_util::{Either, Full, StreamBody};
-use hyper::body::Frame;
+use bollard::Docker;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -22,17 +19,7 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::watch;
 
 use super::choice::{EngineChoice, EngineHost};
-
-/// The request body bollard sends (its own alias is private to it).
-type Body = Either<
-    Full<Bytes>,
-    StreamBody<
-        Pin<Box<dyn futures_util::Stream<Item = Result<Frame<Bytes>, std::io::Error>> + Send>>,
-    >,
->;
-
-/// How long an unused connection (an ssh process) is kept for the next call.
-const IDLE: Duration = Duration::from_secs(30);
+use super::connect::{IDLE, RequestBody, kept_connections};
 
 /// What the ssh processes of one engine said when they failed, for the first contact's error.
 #[derive(Debug, Clone, Default)]
@@ -269,26 +256,11 @@ pub(super) fn connect(
         command: Arc::new(command_line(&choice.ssh_command, &choice.host)),
         log: log.clone(),
     };
-    let client: Client<SshConnector, Body> = Client::builder(TokioExecutor::new())
+    let client: Client<SshConnector, RequestBody> = Client::builder(TokioExecutor::new())
         .pool_idle_timeout(IDLE)
         .build(connector);
-    let client = Arc::new(client);
-    let transport = move |request: BollardRequest| {
-        let client = client.clone();
-        async move {
-            client
-                .request(request)
-                .await
-                .map_err(bollard::errors::Error::from)
-        }
-    };
     // The address only names the connection pool's one host; the connector ignores it.
-    let docker = Docker::connect_with_custom_transport(
-        transport,
-        Some("http://docker.ssh"),
-        timeout,
-        API_DEFAULT_VERSION,
-    )?;
+    let docker = kept_connections(client, "http://docker.ssh", timeout)?;
     Ok((docker, log))
 }
 

@@ -5,6 +5,7 @@
 //! tell a refused key from an unknown host or a missing docker command.
 
 use std::future::Future;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -73,11 +74,16 @@ impl SshLog {
 
 /// The ssh command line that reaches `host`'s engine: the configured command, options that
 /// keep it from prompting, then `docker system dial-stdio` on the far side.
-pub(super) fn command_line(ssh_command: &[String], host: &EngineHost) -> Vec<String> {
+pub(super) fn command_line(
+    ssh_command: &[String],
+    host: &EngineHost,
+    control: Option<&Path>,
+) -> Vec<String> {
     let mut words: Vec<String> = ssh_command.to_vec();
     if words.is_empty() {
         words.push("ssh".into());
     }
+    words.extend(multiplexing(control));
     // No prompt can be answered: a password or passphrase prompt must fail, not hang.
     // Warnings (a host key added to known_hosts) stay off standard error, which is read for
     // the reason of a failure.
@@ -104,6 +110,78 @@ pub(super) fn command_line(ssh_command: &[String], host: &EngineHost) -> Vec<Str
     }
     words.extend(["docker", "system", "dial-stdio"].map(String::from));
     words
+}
+
+/// How long the shared ssh connection outlives its last user: its owner ends it at once when
+/// it is done, so this bounds only what a killed dockhand leaves behind.
+const CONTROL_PERSIST: &str = "60";
+
+/// The options that share one ssh connection (one login) among the processes of an engine,
+/// through a control socket in `control`.
+fn multiplexing(control: Option<&Path>) -> Vec<String> {
+    let Some(dir) = control else {
+        return Vec::new();
+    };
+    vec![
+        "-o".into(),
+        "ControlMaster=auto".into(),
+        "-o".into(),
+        format!("ControlPath={}/%C", dir.display()),
+        "-o".into(),
+        format!("ControlPersist={CONTROL_PERSIST}"),
+    ]
+}
+
+/// The shared ssh connection of one engine: its control socket's folder, and the command that
+/// ends it when the engine is dropped.
+#[derive(Debug)]
+struct SharedLogin {
+    dir: tempfile::TempDir,
+    exit: Vec<String>,
+}
+
+impl SharedLogin {
+    fn new(choice: &EngineChoice) -> Option<SharedLogin> {
+        let EngineHost::Ssh { user, host, port } = &choice.host else {
+            return None;
+        };
+        // Short, since a unix socket's path is limited to about a hundred bytes.
+        let dir = tempfile::Builder::new().prefix("dh-ssh").tempdir().ok()?;
+        let mut exit = choice.ssh_command.clone();
+        if exit.is_empty() {
+            exit.push("ssh".into());
+        }
+        exit.extend(multiplexing(Some(dir.path())));
+        exit.extend(["-O".to_string(), "exit".to_string()]);
+        if let Some(user) = user {
+            exit.extend(["-l".to_string(), user.clone()]);
+        }
+        if let Some(port) = port {
+            exit.extend(["-p".to_string(), port.to_string()]);
+        }
+        exit.extend(["--".to_string(), host.clone()]);
+        Some(SharedLogin { dir, exit })
+    }
+}
+
+impl Drop for SharedLogin {
+    /// Ends the shared connection now rather than after its persist time; a quick exchange
+    /// with the control socket.
+    fn drop(&mut self) {
+        if self
+            .dir
+            .path()
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some())
+        {
+            let _ = std::process::Command::new(&self.exit[0])
+                .args(&self.exit[1..])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
+    }
 }
 
 /// The host name ssh really connects to for an ssh address, after its config (the `HostName`
@@ -149,6 +227,8 @@ pub(super) async fn real_host_name(choice: &EngineChoice) -> Option<String> {
 struct SshConnector {
     command: Arc<Vec<String>>,
     log: SshLog,
+    /// Kept while any connection or clone of the client may still use it.
+    _login: Option<Arc<SharedLogin>>,
 }
 
 /// One connection: the ssh process's standard output and input, the process killed when the
@@ -252,9 +332,12 @@ pub(super) fn connect(
     timeout: u64,
 ) -> Result<(Docker, SshLog), bollard::errors::Error> {
     let log = SshLog::default();
+    let login = SharedLogin::new(choice).map(Arc::new);
+    let control = login.as_ref().map(|l| l.dir.path());
     let connector = SshConnector {
-        command: Arc::new(command_line(&choice.ssh_command, &choice.host)),
+        command: Arc::new(command_line(&choice.ssh_command, &choice.host, control)),
         log: log.clone(),
+        _login: login.clone(),
     };
     let client: Client<SshConnector, RequestBody> = Client::builder(TokioExecutor::new())
         .pool_idle_timeout(IDLE)
@@ -272,13 +355,13 @@ mod tests {
     fn the_command_never_prompts_and_dials_the_far_engine() {
         let host = EngineHost::parse("ssh://ci@box:2222", false).unwrap();
         assert_eq!(
-            command_line(&["ssh".into(), "-F".into(), "cfg".into()], &host).join(" "),
+            command_line(&["ssh".into(), "-F".into(), "cfg".into()], &host, None).join(" "),
             "ssh -F cfg -o BatchMode=yes -o ConnectTimeout=15 -o LogLevel=ERROR -T -l ci -p 2222 -- box docker system dial-stdio"
         );
         let plain = EngineHost::parse("ssh://box", false).unwrap();
         assert_eq!(
-            command_line(&[], &plain).join(" "),
-            "ssh -o BatchMode=yes -o ConnectTimeout=15 -o LogLevel=ERROR -T -- box docker system dial-stdio"
+            command_line(&[], &plain, Some(Path::new("/tmp/dh"))).join(" "),
+            "ssh -o ControlMaster=auto -o ControlPath=/tmp/dh/%C -o ControlPersist=60 -o BatchMode=yes -o ConnectTimeout=15 -o LogLevel=ERROR -T -- box docker system dial-stdio"
         );
     }
 

@@ -3,6 +3,7 @@
 //! running dockhand with their environment set on its process only.
 
 use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -76,11 +77,24 @@ pub(super) fn run(program: &str, args: &[&str], dir: &Path) {
     );
 }
 
-/// A child process killed when the test ends, however it ends.
+/// A server started in a process group of its own, killed with the processes it forked for
+/// its connections when the test ends, however it ends.
 struct Killed(Child);
+
+impl Killed {
+    fn spawn(command: &mut Command, what: &str) -> Killed {
+        let child = command.process_group(0).spawn().unwrap_or_else(|e| {
+            panic!("{what} is needed for these tests ({e}): run scripts/setup")
+        });
+        Killed(child)
+    }
+}
 
 impl Drop for Killed {
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -200,16 +214,16 @@ impl TlsEndpoint {
             d.join("server.key").display(),
             d.join("ca.pem").display()
         );
-        let socat = Command::new("socat")
-            .arg(listen)
-            .arg("UNIX-CONNECT:/var/run/docker.sock")
-            .env("OPENSSL_CONF", d.join("openssl.cnf"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("socat is needed for the TLS tests: run scripts/setup");
-        let socat = Killed(socat);
+        let socat = Killed::spawn(
+            Command::new("socat")
+                .arg(listen)
+                .arg("UNIX-CONNECT:/var/run/docker.sock")
+                .env("OPENSSL_CONF", d.join("openssl.cnf"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log).unwrap()),
+            "socat",
+        );
         wait_for_port(port, "socat", &log);
         TlsEndpoint {
             dir,
@@ -286,15 +300,15 @@ impl Sshd {
         // sshd's privilege separation folder.
         std::fs::create_dir_all("/run/sshd").unwrap();
         let log = d.join("sshd.log");
-        let sshd = Command::new("/usr/sbin/sshd")
-            .args(["-D", "-e", "-f"])
-            .arg(d.join("sshd_config"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("sshd is needed for the ssh tests (openssh-server): run scripts/setup");
-        let sshd = Killed(sshd);
+        let sshd = Killed::spawn(
+            Command::new("/usr/sbin/sshd")
+                .args(["-D", "-e", "-f"])
+                .arg(d.join("sshd_config"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log).unwrap()),
+            "sshd (openssh-server)",
+        );
         wait_for_port(port, "sshd", &log);
         Sshd {
             dir,

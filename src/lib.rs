@@ -36,8 +36,11 @@
 //!   dockhand = { version = "0.1", default-features = false }
 //!   ```
 //!
-//! The library needs a tokio runtime (`#[tokio::test]`, either flavour) and a Docker daemon
-//! (`DOCKER_HOST`, or the local socket).
+//! The library needs a tokio runtime (`#[tokio::test]`, either flavour) and a Docker daemon,
+//! chosen as the docker CLI chooses it (`DOCKER_HOST`, `DOCKER_CONTEXT`, the Docker config's
+//! current context, else the local socket) or given with [`StackBuilder::engine`]; it may run
+//! on another machine, reached over TLS or ssh (see
+//! [Remote engines](https://github.com/dockhand/dockhand#remote-engines)).
 //!
 //! # In a `cargo test` suite
 //!

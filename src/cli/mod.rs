@@ -35,8 +35,8 @@ pub struct Cli {
 /// subcommand.
 #[derive(Debug, Clone, Default, Args)]
 pub struct EngineArgs {
-    /// The engine's address: unix:///PATH, tcp://HOST:PORT (TLS with DOCKER_TLS_VERIFY and
-    /// DOCKER_CERT_PATH) or ssh://[USER@]HOST[:PORT]. Default: DOCKER_HOST, else the Docker
+    /// The engine's address: `unix:///PATH`, `tcp://HOST:PORT` (TLS with DOCKER_TLS_VERIFY and
+    /// DOCKER_CERT_PATH) or `ssh://[USER@]HOST[:PORT]`. Default: DOCKER_HOST, else the Docker
     /// context, else the local socket.
     #[arg(short = 'H', long = "host", value_name = "ADDRESS", global = true)]
     pub host: Option<String>,

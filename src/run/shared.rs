@@ -96,7 +96,13 @@ impl StackBuilder {
             .share_key
             .clone()
             .or_else(|| std::env::var(SHARE_KEY_ENV).ok().filter(|k| !k.is_empty()));
-        let fingerprint = fingerprint(&project, &probe_plan, &images, share_key.as_deref());
+        let fingerprint = fingerprint(
+            &project,
+            &probe_plan,
+            &images,
+            share_key.as_deref(),
+            engine.host(),
+        );
         let dir = ShareDir::for_fingerprint(&fingerprint);
 
         let locking = dir.clone();
@@ -238,7 +244,13 @@ async fn attach(
 
 /// What makes two requests the same stack: the resolved configuration of the services, the
 /// readiness checks and tag the builder adds, the image ids, the share key and the engine.
-fn fingerprint(project: &Project, plan: &StackPlan, images: &Images, key: Option<&str>) -> String {
+fn fingerprint(
+    project: &Project,
+    plan: &StackPlan,
+    images: &Images,
+    key: Option<&str>,
+    engine: &str,
+) -> String {
     let mut hash = Sha256::new();
     hash.update(b"dockhand shared stack 1\n");
     hash.update(render_config(project, ConfigFormat::Json));
@@ -252,10 +264,8 @@ fn fingerprint(project: &Project, plan: &StackPlan, images: &Images, key: Option
         }
     }
     hash.update(format!("\nkey {key:?}"));
-    hash.update(format!(
-        "\nengine {:?}",
-        std::env::var("DOCKER_HOST").unwrap_or_default()
-    ));
+    // The same images on two engines (pulled ones have the same ids) are two stacks.
+    hash.update(format!("\nengine {engine:?}"));
     hex::encode(&hash.finalize()[..8])
 }
 

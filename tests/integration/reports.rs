@@ -23,34 +23,9 @@ async fn run_in(
     extra: &[&str],
     command: &[&str],
 ) -> (Option<i32>, String, String) {
-    require_fixtures().await;
-    let project = unique(name);
-    let junit = dir.join("junit.xml");
-    let artifacts = dir.join("artifacts");
-    let (junit_arg, artifacts_arg) = (junit.to_string_lossy(), artifacts.to_string_lossy());
-    let mut args = vec![
-        "test",
-        "-f",
-        file,
-        "-p",
-        &project,
-        "--service",
-        "app",
-        "--junit",
-        &junit_arg,
-        "--artifacts",
-        &artifacts_arg,
-    ];
-    args.extend_from_slice(extra);
-    if !command.is_empty() {
-        args.push("--");
-        args.extend_from_slice(command);
-    }
-    let out = dockhand(&args);
-    assert_clean(&project).await;
-    assert_valid_junit(&junit);
-    let report = std::fs::read_to_string(&junit).unwrap();
-    (out.status.code(), stderr(&out), report)
+    let run = run_test_in(dir, name, file, extra, command).await;
+    assert!(!run.junit.is_empty(), "no report written:\n{}", run.stderr);
+    (run.code, run.stderr, run.junit)
 }
 
 #[tokio::test]

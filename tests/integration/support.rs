@@ -264,12 +264,23 @@ pub struct Run {
 /// Runs `dockhand test` on `file` with `extra` arguments and `command` after `--`, writing
 /// JUnit to a temp file, then checks nothing of the run is left.
 pub async fn run_test(name: &str, file: &str, extra: &[&str], command: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    run_test_in(dir.path(), name, file, extra, command).await
+}
+
+/// [`run_test`] with the report and the artifacts kept in `dir`, for a test that reads them.
+pub async fn run_test_in(
+    dir: &Path,
+    name: &str,
+    file: &str,
+    extra: &[&str],
+    command: &[&str],
+) -> Run {
     require_fixtures().await;
     let project = unique(name);
-    let dir = tempfile::tempdir().unwrap();
-    let junit = dir.path().join("junit.xml");
+    let junit = dir.join("junit.xml");
     let junit_arg = junit.to_string_lossy().into_owned();
-    let artifacts = dir.path().join("artifacts");
+    let artifacts = dir.join("artifacts");
     let artifacts_arg = artifacts.to_string_lossy().into_owned();
     let mut args = vec![
         "test",

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::bringup::{Images, prepare_images};
 use super::error::RunError;
-use super::stack::{Stack, StackBuilder, load_project, sweep_abandoned};
+use super::stack::{Stack, StackBuilder, by_service, load_project, sweep_abandoned};
 use crate::cleanup::shared::{
     DEFAULT_LINGER, KEEPER_READY, LINGER_ENV, Lease, Locked, SUBCOMMAND, ShareDir, SharedState,
     Status, parse_linger,
@@ -22,10 +22,10 @@ use crate::cleanup::shared::{
 use crate::cleanup::teardown_run;
 use crate::compose::{ConfigFormat, Project, render_config};
 use crate::engine::{Engine, EngineChoice};
+use crate::owner;
 use crate::plan::{RunIdentity, StackPlan};
 use crate::report::Silent;
 use crate::signal::Stop;
-use crate::{labels, owner};
 
 /// The environment variable that gives shared stacks a key, so that suites (or branches) with
 /// the same compose files do not share one stack.
@@ -218,18 +218,11 @@ async fn attach(
     plan: StackPlan,
     images: Images,
 ) -> Result<Option<Stack>, RunError> {
-    let found = engine.containers_with(&plan.run_labels()).await?;
+    let found = by_service(engine.containers_with(&plan.run_labels()).await?);
     let mut containers = IndexMap::new();
     for service in plan.services.keys() {
-        let first = found.iter().find(|c| {
-            c.labels.get(labels::SERVICE) == Some(service)
-                && c.labels.get(labels::ONEOFF).is_none_or(|v| v != "True")
-                && c.labels
-                    .get(labels::CONTAINER_NUMBER)
-                    .is_none_or(|n| n == "1")
-        });
-        if let Some(c) = first {
-            containers.insert(service.clone(), c.id.clone());
+        if let Some(first) = found.get(service).and_then(|cs| cs.first()) {
+            containers.insert(service.clone(), first.id.clone());
         }
     }
     if containers.is_empty() {

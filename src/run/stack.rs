@@ -687,16 +687,25 @@ async fn reuse_of(engine: &Engine, plan: &StackPlan, images: &Images) -> Result<
     if let Some(key) = &plan.run.reuse {
         selector.insert(labels::REUSE.to_string(), key.clone());
     }
-    let mut existing: HashMap<String, Vec<ContainerInfo>> = HashMap::new();
-    for c in engine.containers_with(&selector).await? {
+    Ok(Reuse {
+        fingerprints,
+        existing: by_service(engine.containers_with(&selector).await?),
+    })
+}
+
+/// A stack's containers found on the engine, by service, each service's in container number
+/// order; one-off containers (the test command's) left out.
+pub(super) fn by_service(found: Vec<ContainerInfo>) -> HashMap<String, Vec<ContainerInfo>> {
+    let mut services: HashMap<String, Vec<ContainerInfo>> = HashMap::new();
+    for c in found {
         if c.labels.get(labels::ONEOFF).is_some_and(|v| v == "True") {
             continue;
         }
         if let Some(service) = c.labels.get(labels::SERVICE) {
-            existing.entry(service.clone()).or_default().push(c);
+            services.entry(service.clone()).or_default().push(c);
         }
     }
-    for containers in existing.values_mut() {
+    for containers in services.values_mut() {
         containers.sort_by_key(|c| {
             c.labels
                 .get(labels::CONTAINER_NUMBER)
@@ -704,10 +713,7 @@ async fn reuse_of(engine: &Engine, plan: &StackPlan, images: &Images) -> Result<
                 .unwrap_or(0)
         });
     }
-    Ok(Reuse {
-        fingerprints,
-        existing,
-    })
+    services
 }
 
 impl Drop for Stack {

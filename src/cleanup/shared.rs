@@ -131,6 +131,15 @@ impl ShareDir {
         })
     }
 
+    /// [`lock`](Self::lock) for async code: the wait happens on a blocking thread, so the
+    /// runtime's own threads stay free.
+    pub async fn lock_async(&self) -> io::Result<Locked> {
+        let dir = self.clone();
+        tokio::task::spawn_blocking(move || dir.lock())
+            .await
+            .map_err(io::Error::other)?
+    }
+
     /// The leases whose processes still run; the files of dead ones are removed.
     pub fn live_leases(&self) -> usize {
         let Ok(entries) = fs::read_dir(self.path.join("leases")) else {
@@ -240,8 +249,7 @@ pub async fn keep(dir: &Path, run: &str, linger: Duration) -> i32 {
         if empty_since.get_or_insert_with(Instant::now).elapsed() < linger {
             continue;
         }
-        let locking = dir.clone();
-        let Ok(Ok(locked)) = tokio::task::spawn_blocking(move || locking.lock()).await else {
+        let Ok(locked) = dir.lock_async().await else {
             return 3;
         };
         if locked.live_leases() > 0 {

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::error::RunError;
+use super::shared::share_dir_error;
 use super::stack::StackBuilder;
 use crate::cleanup::shared::{Locked, ShareDir};
 use crate::engine::Engine;
@@ -17,14 +18,10 @@ pub(super) async fn reused_identity(
     key: &str,
 ) -> Result<(RunIdentity, Locked), RunError> {
     let dir = ShareDir::for_fingerprint(&format!("reuse-{key}"));
-    let locking = dir.clone();
-    let lock = tokio::task::spawn_blocking(move || locking.lock())
+    let lock = dir
+        .lock_async()
         .await
-        .map_err(|e| RunError::Internal(format!("waiting for a reused stack's lock: {e}")))?
-        .map_err(|source| RunError::ShareDir {
-            path: dir.path().display().to_string(),
-            source,
-        })?;
+        .map_err(|e| share_dir_error(&dir, e))?;
     let selector = BTreeMap::from([
         (labels::MANAGED.to_string(), "true".to_string()),
         (labels::REUSE.to_string(), key.to_string()),

@@ -105,10 +105,9 @@ impl StackBuilder {
         );
         let dir = ShareDir::for_fingerprint(&fingerprint);
 
-        let locking = dir.clone();
-        let locked = tokio::task::spawn_blocking(move || locking.lock())
+        let locked = dir
+            .lock_async()
             .await
-            .map_err(|e| RunError::Internal(format!("waiting for a shared stack's lock: {e}")))?
             .map_err(|e| share_dir_error(&dir, e))?;
         let lease = locked.add_lease().map_err(|e| share_dir_error(&dir, e))?;
 
@@ -262,7 +261,8 @@ fn fingerprint(
     hex::encode(&hash.finalize()[..8])
 }
 
-fn share_dir_error(dir: &ShareDir, source: std::io::Error) -> RunError {
+/// The error of a share folder (a shared or reused stack's) that could not be used.
+pub(super) fn share_dir_error(dir: &ShareDir, source: std::io::Error) -> RunError {
     RunError::ShareDir {
         path: dir.path().display().to_string(),
         source,

@@ -275,6 +275,19 @@ pub struct Service {
     /// Commands run in the container right after it starts, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub post_start: Vec<ServiceHook>,
+    /// Commands run in the container right before it is stopped or removed, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pre_stop: Vec<ServiceHook>,
+    /// `external_links:`: containers outside the project, `name` or `name:alias`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub external_links: Vec<String>,
+    /// `gpus:`: GPU devices the container asks the engine for (`all` is a count of -1).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gpus: Vec<DeviceRequest>,
+    /// `use_api_socket:`: the engine's API socket and the user's registry credentials are
+    /// given to the container.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub use_api_socket: bool,
     /// How dockhand decides the service is ready, from its `x-dockhand` field (which
     /// `extensions` keeps as written).
     #[serde(skip)]
@@ -358,6 +371,30 @@ pub struct ResourceLimits {
     /// Most processes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pids: Option<i64>,
+    /// Devices reserved for the container (`reservations.devices`: GPUs and the like).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceRequest>,
+}
+
+/// A request for devices of a kind (`gpus:`, `deploy.resources.reservations.devices`), which
+/// the engine hands to the driver that offers them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DeviceRequest {
+    /// What the devices must offer (`gpu`, `compute`, `utility`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<String>,
+    /// The driver (`nvidia`, `cdi`); `None` lets the engine pick one by capabilities.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    /// How many devices; -1 is all of them (`all`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// Particular devices by id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_ids: Vec<String>,
+    /// The driver's options.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub options: IndexMap<String, String>,
 }
 
 /// `logging:`: the container's log driver and its options.
@@ -417,7 +454,7 @@ pub struct BlkioRate {
     pub rate: u64,
 }
 
-/// A lifecycle hook: a command run in the service's container (`post_start`).
+/// A lifecycle hook: a command run in the service's container (`post_start`, `pre_stop`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ServiceHook {
     /// The command, as words.

@@ -18,14 +18,10 @@ pub const IGNORED_SERVICE_KEYS: &[&str] = &[
     "cpu_percent",
     "credential_spec",
     "develop",
-    "external_links",
-    "gpus",
     "isolation",
     "models",
-    "pre_stop",
     "pull_refresh_after",
     "provider",
-    "use_api_socket",
 ];
 
 impl Ctx {
@@ -209,6 +205,10 @@ impl Ctx {
                 "storage_opt" => s.storage_opt = self.labels(v, &p),
                 "blkio_config" => s.blkio_config = self.blkio_config(v, &p),
                 "post_start" => s.post_start = self.hooks(v, &p, project_env),
+                "pre_stop" => s.pre_stop = self.hooks(v, &p, project_env),
+                "external_links" => s.external_links = self.list(v, &p),
+                "gpus" => s.gpus = self.device_requests(v, &p),
+                "use_api_socket" => s.use_api_socket = self.bool(v, &p).unwrap_or(false),
                 "extends" => {}
                 key if key.starts_with("x-") => {
                     s.extensions.insert(key.to_string(), v.to_json());

@@ -4,8 +4,8 @@
 
 use super::context::{Ctx, index, join};
 use super::model::{
-    BlkioConfig, BlkioRate, BlkioWeight, Deploy, DeployResources, Device, Logging, ResourceLimits,
-    Service, ServiceHook,
+    BlkioConfig, BlkioRate, BlkioWeight, Deploy, DeployResources, Device, DeviceRequest, Logging,
+    ResourceLimits, Service, ServiceHook,
 };
 use super::yaml::{Node, Value};
 
@@ -120,7 +120,8 @@ impl Ctx {
                 "cpus" => l.cpus = self.float(v, &p),
                 "memory" => l.memory = self.bytes(v, &p),
                 "pids" => l.pids = self.int(v, &p),
-                // Reservations of cpus carry nothing on one engine; devices are GPUs.
+                "devices" => l.devices = self.device_requests(v, &p),
+                // Reservations of cpus carry nothing on one engine.
                 other => self.ignored("deploy.resources", other),
             }
         }
@@ -279,14 +280,15 @@ impl Ctx {
         out
     }
 
-    /// `post_start:` hooks; a bare `environment` key takes its value from the project's
-    /// variables.
+    /// `post_start:` or `pre_stop:` hooks; a bare `environment` key takes its value from the
+    /// project's variables.
     pub(super) fn hooks(
         &mut self,
         node: &Node,
         path: &str,
         project_env: &dyn Fn(&str) -> Option<String>,
     ) -> Vec<ServiceHook> {
+        let which = path.rsplit('.').next().unwrap_or("lifecycle");
         let mut out = Vec::new();
         for (i, item) in self.items(node, path).iter().enumerate() {
             let ip = index(path, i);
@@ -304,13 +306,61 @@ impl Ctx {
                             h.environment.insert(key, val);
                         }
                     }
-                    other => self.ignored("post_start hook", other),
+                    other => self.ignored(&format!("{which} hook"), other),
                 }
             }
             if h.command.is_empty() && matches!(item.value, Value::Map(_)) {
-                self.error(item.pos, &ip, "a post_start hook needs a command");
+                self.error(item.pos, &ip, format!("a {which} hook needs a command"));
             }
             out.push(h);
+        }
+        out
+    }
+
+    /// `gpus:` (`all`, or a list of requests) and `deploy.resources.reservations.devices:`.
+    pub(super) fn device_requests(&mut self, node: &Node, path: &str) -> Vec<DeviceRequest> {
+        if let Value::Scalar(s) = &node.value {
+            if s == "all" {
+                return vec![DeviceRequest {
+                    count: Some(-1),
+                    ..DeviceRequest::default()
+                }];
+            }
+            self.error(
+                node.pos,
+                path,
+                format!("invalid value \"{s}\": use all or a list of devices"),
+            );
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (i, item) in self.items(node, path).iter().enumerate() {
+            let ip = index(path, i);
+            let mut d = DeviceRequest::default();
+            for (k, v) in self.entries(item, &ip) {
+                let p = join(&ip, &k.name);
+                match k.name.as_str() {
+                    "capabilities" => d.capabilities = self.list(v, &p),
+                    "driver" => d.driver = self.string(v, &p),
+                    "count" => {
+                        d.count = match self.string(v, &p) {
+                            Some(c) if c.trim() == "all" => Some(-1),
+                            Some(_) => self.int(v, &p),
+                            None => None,
+                        }
+                    }
+                    "device_ids" => d.device_ids = self.list(v, &p),
+                    "options" => {
+                        d.options = self
+                            .list_or_dict(v, &p, '=')
+                            .into_iter()
+                            .filter_map(|(k, v)| Some((k, v?)))
+                            .collect()
+                    }
+                    other => self.ignored("device request", other),
+                }
+            }
+            out.push(d);
         }
         out
     }

@@ -326,6 +326,44 @@ pub async fn credentials_in(
     config.entry_for(registry, &shown)
 }
 
+/// Every registry's credentials the Docker config at `path` holds (each `auths` entry and
+/// each `credHelpers` registry, helpers asked where the config names them), written as a
+/// Docker config file of `auths` alone, the way the docker CLI saves one: what docker compose
+/// gives a container with `use_api_socket`. No config file: `{"auths": {}}`.
+pub async fn credentials_file(path: Option<&Path>) -> Result<Vec<u8>, AuthError> {
+    let mut auths = serde_json::Map::new();
+    if let Some(path) = path
+        && let Ok(text) = std::fs::read_to_string(path)
+    {
+        let config = DockerConfig::parse(&text).map_err(|source| AuthError::Parse {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let servers = config.auths.keys().chain(config.cred_helpers.keys());
+        for server in servers.cloned().collect::<std::collections::BTreeSet<_>>() {
+            // A server with nothing stored keeps an empty entry, as the CLI writes it.
+            let mut entry = serde_json::Map::new();
+            if let Some(found) = credentials_in(path, &server_host(&server)).await? {
+                if let (Some(user), Some(pass)) = (&found.username, &found.password) {
+                    let auth = format!("{user}:{pass}");
+                    let auth = base64::engine::general_purpose::STANDARD.encode(auth);
+                    entry.insert("auth".into(), auth.into());
+                }
+                if let Some(token) = found.identity_token {
+                    entry.insert("identitytoken".into(), token.into());
+                }
+            }
+            auths.insert(server, entry.into());
+        }
+    }
+    let file = serde_json::json!({ "auths": auths });
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"\t");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+    serde::Serialize::serialize(&file, &mut ser).expect("JSON of strings");
+    Ok(out)
+}
+
 /// Runs `program get` with `registry`'s server address on its standard input, as the docker
 /// CLI does; `None` when it has no credentials for it. `path` is the config file naming it.
 pub async fn run_helper(
@@ -563,6 +601,30 @@ printf '{"ServerURL":"%s","Username":"u-%s","Secret":"pw"}' "$server" "$server""
         assert!(
             err.to_string().starts_with("the Docker config file "),
             "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_credentials_file_is_written_as_the_docker_cli_saves_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        let empty = credentials_file(Some(&path)).await.unwrap();
+        assert_eq!(String::from_utf8(empty).unwrap(), "{\n\t\"auths\": {}\n}");
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"auths": {{"r.example": {{"auth": "{}"}}, "t.example": {{"identitytoken": "tok"}}, "e.example": {{}}}}}}"#,
+                b64("a:b")
+            ),
+        )
+        .unwrap();
+        let file = String::from_utf8(credentials_file(Some(&path)).await.unwrap()).unwrap();
+        assert_eq!(
+            file,
+            format!(
+                "{{\n\t\"auths\": {{\n\t\t\"e.example\": {{}},\n\t\t\"r.example\": {{\n\t\t\t\"auth\": \"{}\"\n\t\t}},\n\t\t\"t.example\": {{\n\t\t\t\"identitytoken\": \"tok\"\n\t\t}}\n\t}}\n}}",
+                b64("a:b")
+            )
         );
     }
 }

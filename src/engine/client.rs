@@ -213,6 +213,22 @@ impl Engine {
             .map_err(EngineError::api(format!("starting container {id}")))
     }
 
+    /// Starts container `id`, created from `spec`; an error names the container and its
+    /// service.
+    pub async fn start_spec(
+        &self,
+        id: &str,
+        spec: &crate::plan::ContainerSpec,
+    ) -> Result<(), EngineError> {
+        self.docker
+            .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
+            .await
+            .map_err(EngineError::api(format!(
+                "starting container {} of service {}",
+                spec.name, spec.service
+            )))
+    }
+
     /// The container's state, health and published ports.
     pub async fn status(&self, id: &str) -> Result<ContainerStatus, EngineError> {
         let resp = self

@@ -401,6 +401,12 @@ impl EngineError {
         let action = action.into();
         move |source| EngineError::Api { action, source }
     }
+
+    /// Whether the engine answered that the object is gone (404) or in no state for the call
+    /// (409: a container that is not running, a removal under way).
+    pub fn is_gone(&self) -> bool {
+        matches!(self, EngineError::Api { source, .. } if is_not_found(source) || is_conflict(source))
+    }
 }
 
 /// Whether an API error is the engine's 404 (the object is already gone).

@@ -1,6 +1,7 @@
 //! The plan: what a run builds, creates and starts, in which order and with which waits, as
 //! plain data resolved from the compose project. No compose type goes past this module.
 
+mod access;
 mod identity;
 mod naming;
 mod remote;

@@ -2,6 +2,7 @@
 //! bind-mounted there, and what dockhand reaches from here must be published on the engine's
 //! host.
 
+use super::access::API_SOCKET;
 use super::spec::{ContainerSpec, FileContent, FileCopy, MountKind, ReadyCheck, StackPlan};
 
 /// A bind mount of a path of this machine, which a remote engine would look for on its own
@@ -52,7 +53,10 @@ impl StackPlan {
                 sp.container
                     .mounts
                     .iter()
-                    .filter(|m| m.kind == MountKind::Bind)
+                    // The engine's socket is its own host's, wherever the engine runs.
+                    .filter(|m| {
+                        m.kind == MountKind::Bind && m.source.as_deref() != Some(API_SOCKET)
+                    })
                     .map(|m| LocalBind {
                         service: sp.name.clone(),
                         source: m.source.clone().unwrap_or_default(),

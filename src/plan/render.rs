@@ -97,6 +97,18 @@ impl StackPlan {
                 self.project
             ));
         } else {
+            let hooked: Vec<&str> = self
+                .services
+                .values()
+                .filter(|s| s.name != service && !s.container.pre_stop.is_empty())
+                .map(|s| s.name.as_str())
+                .collect();
+            if !hooked.is_empty() {
+                text.push_str(&format!(
+                    "run the pre_stop hooks of {}\n",
+                    hooked.join(", ")
+                ));
+            }
             text.push_str(&format!(
                 "remove everything labelled {}={}\n",
                 crate::labels::RUN,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
+use super::access::{device_requests, give_api_socket};
 use super::naming::{container_name, image_reference};
 use super::spec::{
     Blkio, BuildSpec, ContainerSpec, Device, DeviceLimit, Endpoint, FileContent, FileCopy, Health,
@@ -91,7 +92,7 @@ pub(super) fn plan_service(cx: &Context<'_>, s: &Service) -> ServicePlan {
     let mut mounts: Vec<Mount> = s.volumes.iter().map(|m| mount(cx, m)).collect();
     mounts.extend(file_mounts(cx.project, s));
 
-    let container = ContainerSpec {
+    let mut container = ContainerSpec {
         name: container_name(cx.name, cx.run_id, s),
         service: s.name.clone(),
         image: reference.clone(),
@@ -177,22 +178,20 @@ pub(super) fn plan_service(cx: &Context<'_>, s: &Service) -> ServicePlan {
                 .collect(),
         }),
         files: file_copies(cx.project, s),
-        post_start: s
-            .post_start
+        post_start: s.post_start.iter().map(hook).collect(),
+        pre_stop: s.pre_stop.iter().map(hook).collect(),
+        links: s
+            .external_links
             .iter()
-            .map(|h| Hook {
-                command: h.command.clone(),
-                user: h.user.clone(),
-                privileged: h.privileged,
-                working_dir: h.working_dir.clone(),
-                env: h
-                    .environment
-                    .iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
-                    .collect(),
+            .map(|l| match l.split_once(':') {
+                Some(_) => l.clone(),
+                None => format!("{l}:{l}"),
             })
             .collect(),
     };
+    if s.use_api_socket {
+        give_api_socket(&mut container);
+    }
     let extra_replicas = (2..=replicas(s))
         .map(|n| {
             let mut replica = container.clone();
@@ -309,6 +308,22 @@ fn resources(s: &Service) -> Resources {
         cgroup_parent: s.cgroup_parent.clone(),
         device_cgroup_rules: s.device_cgroup_rules.clone(),
         blkio: s.blkio_config.as_ref().map(blkio).unwrap_or_default(),
+        device_requests: device_requests(s, reservations),
+    }
+}
+
+/// A lifecycle hook in the plan's terms; bare variables with no value are left out.
+fn hook(h: &compose::ServiceHook) -> Hook {
+    Hook {
+        command: h.command.clone(),
+        user: h.user.clone(),
+        privileged: h.privileged,
+        working_dir: h.working_dir.clone(),
+        env: h
+            .environment
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
+            .collect(),
     }
 }
 

@@ -320,6 +320,24 @@ pub struct Resources {
     pub device_cgroup_rules: Vec<String>,
     /// Block I/O weights and rates.
     pub blkio: Blkio,
+    /// Devices of a kind asked of the engine (`gpus`, `reservations.devices`).
+    pub device_requests: Vec<DeviceRequest>,
+}
+
+/// Devices of a kind the container asks the engine for, which hands them over through the
+/// driver that offers them (GPUs through the NVIDIA runtime, say).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceRequest {
+    /// The driver; empty lets the engine pick one by capabilities.
+    pub driver: String,
+    /// How many devices; -1 is all of them.
+    pub count: i64,
+    /// Particular devices by id.
+    pub device_ids: Vec<String>,
+    /// Sets of capabilities, any one of which a device must offer in full.
+    pub capabilities: Vec<Vec<String>>,
+    /// The driver's options.
+    pub options: BTreeMap<String, String>,
 }
 
 /// Block I/O weights and rate limits (`blkio_config`). The device paths are the engine host's.
@@ -407,6 +425,9 @@ pub enum FileContent {
     HostFile(PathBuf),
     /// The environment variable it is read from is not set.
     UnsetVariable(String),
+    /// The user's registry credentials as a Docker config file (`auths` only), read when the
+    /// container is created: what `use_api_socket` gives the container.
+    RegistryCredentials,
 }
 
 /// A file written into the container before it starts: a secret or config whose content
@@ -516,6 +537,12 @@ pub struct ContainerSpec {
     pub files: Vec<FileCopy>,
     /// Run in the container, in order, right after it starts (`post_start`).
     pub post_start: Vec<Hook>,
+    /// Run in the container, in order, right before the stack stops or removes it
+    /// (`pre_stop`).
+    pub pre_stop: Vec<Hook>,
+    /// Containers outside the project it reaches by another name (`external_links`), as
+    /// `container:alias`.
+    pub links: Vec<String>,
 }
 
 /// A command run in a started container (a lifecycle hook), as docker compose runs it: exec'd

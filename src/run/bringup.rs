@@ -373,7 +373,7 @@ async fn start_one(
                 .map_err(|e| failed(e.into(), String::new()))?;
             let created = t0.elapsed();
             cx.engine
-                .start(&id)
+                .start_spec(&id, &sp.container)
                 .await
                 .map_err(|e| failed(e.into(), String::new()))?;
             // Hooks run right after each container's start, before the service counts as
@@ -392,7 +392,7 @@ async fn start_one(
                     .await
                     .map_err(|e| failed(e.into(), String::new()))?;
                 cx.engine
-                    .start(&rid)
+                    .start_spec(&rid, replica)
                     .await
                     .map_err(|e| failed(e.into(), String::new()))?;
                 tokio::select! {
@@ -503,6 +503,7 @@ async fn run_hooks(engine: &Engine, sp: &ServicePlan, id: &str) -> Result<(), Ru
         let run = engine.exec_hook(id, hook).await?;
         if run.exit_code != Some(0) {
             return Err(RunError::Hook {
+                which: "post_start",
                 service: sp.name.clone(),
                 number: i + 1,
                 command: hook.command.join(" "),

@@ -81,12 +81,15 @@ pub enum RunError {
     /// A dependency did not become ready: it exited, turned unhealthy, or its check timed out.
     #[error(transparent)]
     Dependency(ReadyError),
-    /// A `post_start` hook exited non-zero, which fails the set-up as in compose.
+    /// A `post_start` hook exited non-zero, which fails the set-up as in compose, or a
+    /// `pre_stop` hook did (or ran past its time), which stops [`Stack::stop`](crate::Stack::stop).
     #[error(
-        "post_start hook {number} of service {service} (`{command}`) exited with status {code}{}",
+        "{which} hook {number} of service {service} (`{command}`) exited with status {code}{}",
         printed(output)
     )]
     Hook {
+        /// `post_start` or `pre_stop`.
+        which: &'static str,
         /// The service whose hook it is.
         service: String,
         /// 1-based, in the file's order.

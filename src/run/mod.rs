@@ -4,6 +4,7 @@
 mod bringup;
 mod endpoint;
 mod error;
+mod hooks;
 mod oneoff;
 mod ops;
 mod remote;

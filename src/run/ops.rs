@@ -119,9 +119,10 @@ impl Stack {
             .map_err(self.failed(service, action))
     }
 
-    /// Stops `service` gracefully: its stop signal, then SIGKILL after its
-    /// `stop_grace_period` (10 s by default). Its ports stop answering until
-    /// [`start`](Self::start); stopping a stopped service does nothing.
+    /// Stops `service` gracefully: its `pre_stop` hooks first (as `docker compose stop` runs
+    /// them; one that fails is the error and the service is not stopped), then its stop
+    /// signal, then SIGKILL after its `stop_grace_period` (10 s by default). Its ports stop
+    /// answering until [`start`](Self::start); stopping a stopped service does nothing.
     ///
     /// ```no_run
     /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
@@ -133,6 +134,9 @@ impl Stack {
     /// ```
     pub async fn stop(&self, service: &str) -> Result<(), RunError> {
         let id = self.service_id(service)?;
+        if let Some(sp) = self.plan().services.get(service) {
+            super::hooks::pre_stop(self.engine(), service, &sp.container.pre_stop, id).await?;
+        }
         self.engine()
             .stop(id)
             .await

@@ -10,6 +10,7 @@ use indexmap::IndexMap;
 use super::bringup::{Images, Reuse, Started, create_resources, prepare_images, start_services};
 use super::endpoint::Endpoint;
 use super::error::{EndpointError, RunError};
+use super::hooks;
 use crate::cleanup::{Removed, stop_run, sweep, teardown_run};
 use crate::compose::{self, LoadOptions, Project};
 use crate::engine::{ContainerInfo, Engine, EngineChoice, EngineError};
@@ -348,6 +349,8 @@ pub struct Stack {
     done: bool,
     /// The test command's container, created during the bring-up (or why it could not be).
     precreated: Option<Result<String, EngineError>>,
+    /// The `pre_stop` hooks have run.
+    pre_stopped: bool,
 }
 
 impl Stack {
@@ -379,6 +382,7 @@ impl Stack {
             ports: HashMap::new(),
             ready_timeout: StackBuilder::default().ready_timeout,
             done: false,
+            pre_stopped: false,
             precreated: None,
         }
     }
@@ -667,8 +671,21 @@ impl Stack {
         self.done = true;
     }
 
-    /// Removes every container, network and volume of the stack.
+    /// Runs the `pre_stop` hooks of the stack's running containers, once, as docker compose
+    /// runs them before it stops a stack; returns what went wrong with them, a message each.
+    pub(crate) async fn run_pre_stop(&mut self) -> Vec<String> {
+        if std::mem::replace(&mut self.pre_stopped, true) {
+            return Vec::new();
+        }
+        hooks::pre_stop_all(&self.engine, &self.plan).await
+    }
+
+    /// Removes every container, network and volume of the stack, after running the `pre_stop`
+    /// hooks of its services (a hook that fails is reported on stderr; the teardown goes on).
     pub async fn down(mut self) -> Result<Removed, RunError> {
+        for problem in self.run_pre_stop().await {
+            eprintln!("dockhand: warning: {problem}");
+        }
         self.done = true;
         Ok(teardown_run(&self.engine, &self.plan.run.id).await?)
     }
@@ -726,6 +743,7 @@ impl Drop for Stack {
         }
         let run_id = self.plan.run.id.clone();
         let choice = self.engine.choice().clone();
+        let hooked = (!self.pre_stopped).then(|| self.plan.clone());
         let handle = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -734,6 +752,11 @@ impl Drop for Stack {
                 let engine = Engine::connect_to(&choice)
                     .await
                     .map_err(std::io::Error::other)?;
+                if let Some(plan) = hooked {
+                    for problem in hooks::pre_stop_all(&engine, &plan).await {
+                        eprintln!("dockhand: warning: {problem}");
+                    }
+                }
                 teardown_run(&engine, &run_id)
                     .await
                     .map_err(std::io::Error::other)

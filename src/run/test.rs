@@ -299,8 +299,14 @@ pub async fn run_test(
             .push(("collect".into(), collecting.elapsed()));
     }
 
-    // A graceful stop (if asked for) so the logs include each shutdown, then the logs (the
-    // containers are about to go), then the stack. Nothing here may skip the teardown.
+    // The pre_stop hooks and a graceful stop (if asked for), so the logs include each
+    // shutdown, then the logs (the containers are about to go), then the stack. Nothing here
+    // may skip the teardown.
+    if !settings.keep && own.is_none() {
+        for problem in stack.run_pre_stop().await {
+            reporter.event(Event::Warning { message: &problem });
+        }
+    }
     if settings.graceful_stop
         && !settings.keep
         && own.is_none()

@@ -10,6 +10,7 @@ mod guarantees;
 mod layout;
 mod library;
 mod library_ops;
+mod lifecycle;
 mod parity_config;
 mod parity_runtime;
 mod probes;

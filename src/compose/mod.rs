@@ -33,6 +33,7 @@ mod interpolate;
 mod load;
 mod merge;
 pub mod model;
+mod model_runtime;
 mod ports;
 mod read;
 mod render;

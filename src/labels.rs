@@ -46,3 +46,7 @@ pub const REUSE: &str = "io.dockhand.reuse";
 /// On a reused stack's containers: what the container was created from (its settings, its
 /// image and its dependencies'), so a run knows whether it may reuse it.
 pub const FINGERPRINT: &str = "io.dockhand.fingerprint";
+/// On containers of a service with `pre_stop` hooks: the hooks as JSON, so whoever stops or
+/// removes the stack runs them from the container itself, with or without its compose file
+/// (`dockhand down -p`).
+pub const PRE_STOP: &str = "io.dockhand.pre-stop";

@@ -140,7 +140,7 @@ pub mod verdict;
 
 pub mod report;
 
-pub mod fault;
+pub(crate) mod fault;
 pub mod signal;
 
 pub mod run;

@@ -16,7 +16,7 @@ use crate::compose::{self, LoadOptions};
 use crate::engine::{DockerEnv, Engine, EngineChoice, EngineRequest, Location};
 use crate::labels;
 use crate::report::{CollectError, CollectGlob, Console, Masker, Progress, TestsFrom};
-use crate::run::{RunError, Stack, TestSettings, exit, run_test};
+use crate::run::{RunError, Stack, TestSettings, exit, pre_stop_hooks, run_test};
 use crate::signal::{self, Stop};
 use crate::verdict::{MarkerPolicy, Markers};
 
@@ -302,6 +302,14 @@ async fn up(args: UpArgs, engine: &EngineArgs) -> Result<i32, CliError> {
     Ok(exit::PASS)
 }
 
+/// Prints each problem as a warning.
+fn warn_all(problems: Vec<String>) {
+    for problem in problems {
+        eprintln!("dockhand: warning: {problem}");
+    }
+}
+
+/// `dockhand down`: the `pre_stop` hooks of what runs, then the stack, by its labels.
 async fn down(args: DownArgs, engine: &EngineArgs) -> Result<i32, CliError> {
     let engine = Engine::connect_to(&engine.choice()?).await?;
     if args.reused {
@@ -316,6 +324,7 @@ async fn down(args: DownArgs, engine: &EngineArgs) -> Result<i32, CliError> {
         return Ok(exit::PASS);
     };
     let exact = BTreeMap::from([(labels::PROJECT.to_string(), name.clone())]);
+    warn_all(pre_stop_hooks(&engine, &exact).await);
     let mut removed = teardown(&engine, &exact).await?;
     if removed.is_empty() {
         // A project name without the run suffix: every run of it.
@@ -338,6 +347,7 @@ async fn down(args: DownArgs, engine: &EngineArgs) -> Result<i32, CliError> {
         projects.dedup();
         for p in projects {
             let sel = BTreeMap::from([(labels::PROJECT.to_string(), p)]);
+            warn_all(pre_stop_hooks(&engine, &sel).await);
             let r = teardown(&engine, &sel).await?;
             removed.containers += r.containers;
             removed.networks += r.networks;
@@ -469,6 +479,7 @@ async fn remove_reused(
             project.is_none_or(|name| p == name || p.strip_prefix(name).is_some_and(is_run_suffix));
         if wanted {
             let sel = BTreeMap::from([(labels::REUSE.to_string(), key)]);
+            warn_all(pre_stop_hooks(engine, &sel).await);
             let r = teardown(engine, &sel).await?;
             removed.containers += r.containers;
             removed.networks += r.networks;

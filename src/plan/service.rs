@@ -192,6 +192,10 @@ pub(super) fn plan_service(cx: &Context<'_>, s: &Service) -> ServicePlan {
     if s.use_api_socket {
         give_api_socket(&mut container);
     }
+    if !container.pre_stop.is_empty() {
+        let hooks = serde_json::to_string(&container.pre_stop).expect("hooks are strings");
+        container.labels.insert(labels::PRE_STOP.into(), hooks);
+    }
     let extra_replicas = (2..=replicas(s))
         .map(|n| {
             let mut replica = container.clone();

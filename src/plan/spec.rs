@@ -546,8 +546,9 @@ pub struct ContainerSpec {
 }
 
 /// A command run in a started container (a lifecycle hook), as docker compose runs it: exec'd
-/// with its own user, privileges, working directory and variables.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// with its own user, privileges, working directory and variables. Serialized into a
+/// container's labels for `pre_stop` (see [`labels::PRE_STOP`](crate::labels::PRE_STOP)).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Hook {
     /// The command, as words.
     pub command: Vec<String>,

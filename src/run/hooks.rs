@@ -5,42 +5,49 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 
+use std::collections::BTreeMap;
+
 use super::error::RunError;
-use super::stack::by_service;
 use crate::engine::Engine;
-use crate::plan::{Hook, StackPlan};
+use crate::labels;
+use crate::plan::Hook;
 
 /// How long one `pre_stop` hook may take before the stop goes on without it.
 pub(super) const PRE_STOP_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Runs the `pre_stop` hooks of every running container of the stack (one-off containers
-/// left out, as `docker compose down` leaves them): the containers at once, each one's hooks
-/// in order, the first that fails ending that container's. Returns one message for each hook
-/// that failed or could not run; whoever tears down goes on whatever they say.
-pub(super) async fn pre_stop_all(engine: &Engine, plan: &StackPlan) -> Vec<String> {
-    if plan
-        .services
-        .values()
-        .all(|s| s.container.pre_stop.is_empty())
-    {
-        return Vec::new();
-    }
-    let found = match engine.containers_with(&plan.run_labels()).await {
-        Ok(found) => by_service(found),
+/// Runs the `pre_stop` hooks of every running container `selector` finds (a run's or a
+/// project's labels), as docker compose runs them before it stops a stack: the containers at
+/// once, each one's hooks in order, the first that fails ending that container's. The hooks
+/// come from each container's [`labels::PRE_STOP`] label, so no compose file is needed; one-off
+/// containers (a test command's) are left out, as `docker compose run` runs none. Returns one
+/// message for each hook that failed or could not run; whoever tears down goes on whatever
+/// they say.
+pub async fn pre_stop_hooks(engine: &Engine, selector: &BTreeMap<String, String>) -> Vec<String> {
+    let found = match engine.containers_with(selector).await {
+        Ok(found) => found,
         Err(e) => return vec![format!("pre_stop hooks not run: {e}")],
     };
-    let runs = plan.services.values().flat_map(|sp| {
-        let containers = found.get(&sp.name).map(Vec::as_slice).unwrap_or_default();
-        containers
-            .iter()
-            .filter(|c| c.state == "running")
-            .map(move |c| pre_stop(engine, &sp.name, &sp.container.pre_stop, &c.id))
-    });
+    let runs = found
+        .iter()
+        .filter(|c| c.state == "running")
+        .filter(|c| c.labels.get(labels::ONEOFF).is_none_or(|o| o != "True"))
+        .filter_map(|c| Some((c, c.labels.get(labels::PRE_STOP)?)))
+        .map(|(c, json)| async move {
+            let service = c.labels.get(labels::SERVICE).map_or("?", String::as_str);
+            let hooks: Vec<Hook> = serde_json::from_str(json).map_err(|e| {
+                format!(
+                    "pre_stop hooks of container {} not run: its label does not read: {e}",
+                    c.name
+                )
+            })?;
+            pre_stop(engine, service, &hooks, &c.id)
+                .await
+                .map_err(|e| e.to_string())
+        });
     join_all(runs)
         .await
         .into_iter()
         .filter_map(Result::err)
-        .map(|e| e.to_string())
         .collect()
 }
 

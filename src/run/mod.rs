@@ -17,6 +17,7 @@ mod transfer;
 
 pub use endpoint::Endpoint;
 pub use error::{EndpointError, RunError, exit};
+pub use hooks::pre_stop_hooks;
 pub use shared::{BIN_ENV, SHARE_KEY_ENV, SharedStack};
 pub use stack::{KEEP_ENV, Stack, StackBuilder};
 pub use test::{TestOutcome, TestSettings, run_test};

@@ -677,7 +677,7 @@ impl Stack {
         if std::mem::replace(&mut self.pre_stopped, true) {
             return Vec::new();
         }
-        hooks::pre_stop_all(&self.engine, &self.plan).await
+        hooks::pre_stop_hooks(&self.engine, &self.plan.run_labels()).await
     }
 
     /// Removes every container, network and volume of the stack, after running the `pre_stop`
@@ -743,7 +743,7 @@ impl Drop for Stack {
         }
         let run_id = self.plan.run.id.clone();
         let choice = self.engine.choice().clone();
-        let hooked = (!self.pre_stopped).then(|| self.plan.clone());
+        let hooked = (!self.pre_stopped).then(|| self.plan.run_labels());
         let handle = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -752,8 +752,8 @@ impl Drop for Stack {
                 let engine = Engine::connect_to(&choice)
                     .await
                     .map_err(std::io::Error::other)?;
-                if let Some(plan) = hooked {
-                    for problem in hooks::pre_stop_all(&engine, &plan).await {
+                if let Some(selector) = hooked {
+                    for problem in hooks::pre_stop_hooks(&engine, &selector).await {
                         eprintln!("dockhand: warning: {problem}");
                     }
                 }

@@ -1,6 +1,7 @@
 //! Keys that act around the stack rather than in one container's settings, checked on the
 //! engine: `pre_stop` hooks at teardown and at a library stop, `external_links` to a container
 //! outside the stack, and `gpus` asked of the engine as docker compose asks for them.
+//! `dockhand down` runs the hooks of a stack `dockhand up` left, from its labels.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -200,4 +201,29 @@ async fn gpus_are_asked_of_the_engine_as_compose_asks_for_them() {
             run.stderr
         );
     }
+}
+
+#[tokio::test]
+async fn dockhand_down_runs_the_pre_stop_hooks_of_a_stack_left_up() {
+    require_fixtures().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let file = write(
+        dir.path(),
+        &format!(
+            "services:\n  dep:\n    {SLEEPER}\n    scale: 2\n    volumes: [\"{out}:/out\"]\n    pre_stop:\n      - command: [\"sh\", \"-c\", \"hostname >> /out/dep\"]\n",
+            out = out.display()
+        ),
+    );
+    let project = unique("prestop-down");
+    let up = dockhand(&["up", "-f", &file, "-p", &project]);
+    assert_eq!(up.status.code(), Some(0), "{}", stderr(&up));
+    assert!(!out.join("dep").exists(), "a hook ran before down");
+    // Only the labels tell `down` what to run: no compose file is given.
+    let down = dockhand(&["down", "-p", &project]);
+    assert_eq!(down.status.code(), Some(0), "{}", stderr(&down));
+    let ran = std::fs::read_to_string(out.join("dep")).unwrap();
+    assert_eq!(ran.lines().count(), 2, "one line per replica: {ran}");
+    assert_clean(&project).await;
 }

@@ -208,7 +208,7 @@ impl Extender<'_> {
         let tree = match std::fs::read_to_string(full) {
             Ok(text) => {
                 let base = full.parent().map(Path::to_path_buf).unwrap_or_default();
-                super::load::read_tree(ctx, full.to_path_buf(), base, text, self.env)
+                super::file::read_tree(ctx, full.to_path_buf(), base, text, self.env)
             }
             Err(e) => {
                 ctx.error(

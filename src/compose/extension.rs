@@ -16,32 +16,11 @@
 
 use super::context::{Ctx, join};
 use super::model::Project;
+pub use super::model::Ready;
 use super::yaml::{Node, Value};
 
 /// The extension field's name.
 pub const FIELD: &str = "x-dockhand";
-
-/// How dockhand decides a service is ready, overriding its healthcheck and the built-in probes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ready {
-    /// Running is enough.
-    None,
-    /// The container port accepts a TCP connection.
-    Tcp(u16),
-    /// A GET of `path` on the container port answers `status`, or any 2xx when `None`.
-    Http {
-        /// The container port.
-        port: u16,
-        /// The request path (`/health`).
-        path: String,
-        /// The status expected; `None` accepts any 2xx.
-        status: Option<u16>,
-    },
-    /// A line of the container's output matches this regular expression.
-    Log(String),
-    /// This command exits 0 inside the container.
-    Exec(Vec<String>),
-}
 
 const STRATEGIES: &str = "none, tcp, http, log or exec";
 

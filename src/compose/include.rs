@@ -99,7 +99,7 @@ pub fn resolve_includes(
         let project_dir = project_dir
             .unwrap_or_else(|| first.parent().map(Path::to_path_buf).unwrap_or_default());
         let env_files = env_files.unwrap_or_else(|| vec![(project_dir.join(".env"), false)]);
-        let sub_env = match super::load::read_env_files(ctx, &env_files, env) {
+        let sub_env = match super::file::read_env_files(ctx, &env_files, env) {
             Ok(e) => e,
             Err(e) => {
                 ctx.error(item.pos, &path, e.to_string());
@@ -112,7 +112,7 @@ pub fn resolve_includes(
             match std::fs::read_to_string(f) {
                 Ok(text) => {
                     if let Some(tree) =
-                        super::load::read_tree(ctx, f.clone(), project_dir.clone(), text, &sub_env)
+                        super::file::read_tree(ctx, f.clone(), project_dir.clone(), text, &sub_env)
                     {
                         merge_root(&mut sub, tree);
                     }

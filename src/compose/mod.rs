@@ -27,6 +27,7 @@ pub mod diagnostic;
 pub mod dotenv;
 mod extends;
 pub mod extension;
+mod file;
 pub mod graph;
 mod include;
 mod interpolate;

@@ -293,7 +293,7 @@ pub struct Service {
     /// How dockhand decides the service is ready, from its `x-dockhand` field (which
     /// `extensions` keeps as written).
     #[serde(skip)]
-    pub ready: Option<super::extension::Ready>,
+    pub ready: Option<Ready>,
     /// Commands run in the service's container before a run reuses it (`x-dockhand.reset`),
     /// each a list of words.
     #[serde(skip)]

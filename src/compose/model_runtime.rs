@@ -1,5 +1,6 @@
 //! The parts of a service that set how its container runs beyond its own settings: `deploy`
-//! and its resources, device requests, logging, block I/O, lifecycle hooks and devices.
+//! and its resources, device requests, logging, block I/O, lifecycle hooks and devices, and
+//! how dockhand decides it is ready.
 
 use indexmap::IndexMap;
 use serde::Serialize;
@@ -156,4 +157,27 @@ pub struct Device {
     pub target: String,
     /// `r`, `w` and `m` (mknod), as a cgroup rule spells them.
     pub permissions: String,
+}
+
+/// How dockhand decides a service is ready (`x-dockhand.ready`), overriding its healthcheck
+/// and the built-in probes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ready {
+    /// Running is enough.
+    None,
+    /// The container port accepts a TCP connection.
+    Tcp(u16),
+    /// A GET of `path` on the container port answers `status`, or any 2xx when `None`.
+    Http {
+        /// The container port.
+        port: u16,
+        /// The request path (`/health`).
+        path: String,
+        /// The status expected; `None` accepts any 2xx.
+        status: Option<u16>,
+    },
+    /// A line of the container's output matches this regular expression.
+    Log(String),
+    /// This command exits 0 inside the container.
+    Exec(Vec<String>),
 }

@@ -610,5 +610,13 @@ fn from_host(option: Option<&str>, env: &DockerEnv) -> Result<EngineChoice, Engi
     })
 }
 
+/// What holds the TLS files, for messages: `DOCKER_CERT_PATH` or the context.
+pub(super) fn tls_holder(choice: &EngineChoice) -> String {
+    match &choice.source {
+        ChoiceSource::Context { name, .. } => format!("the TLS folder of context {name}"),
+        _ => "DOCKER_CERT_PATH (default ~/.docker)".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests;

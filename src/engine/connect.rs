@@ -1,19 +1,11 @@
 //! Connecting to the chosen engine (a unix socket, TCP with or without TLS, ssh), and turning a
 //! failed first contact into an error that names the file or host and what to fix.
 
-use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Duration;
 
-use bollard::{API_DEFAULT_VERSION, BollardRequest, Docker};
-use bytes::Bytes;
-use futures_util::Stream;
-use http_body_util::{Either, Full, StreamBody};
-use hyper::body::Frame;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::Connect;
+use bollard::{API_DEFAULT_VERSION, Docker};
 
-use super::choice::{ChoiceSource, EngineChoice, EngineHost, TlsFiles};
+use super::choice::{EngineChoice, EngineHost, TlsFiles, tls_holder};
 use super::client::Engine;
 use super::error::EngineError;
 use super::ssh::{self, SshFailure, SshLog};
@@ -24,38 +16,6 @@ const CALL_TIMEOUT: u64 = 600;
 const FIRST_CONTACT: Duration = Duration::from_secs(20);
 /// How long a failed first contact over ssh waits for what ssh said.
 const SSH_SAID: Duration = Duration::from_secs(3);
-/// How long an unused connection (a TLS session, an ssh process) is kept for the next call.
-pub(super) const IDLE: Duration = Duration::from_secs(30);
-
-/// The request body bollard sends (its own alias is private to it).
-pub(super) type RequestBody = Either<
-    Full<Bytes>,
-    StreamBody<Pin<Box<dyn Stream<Item = Result<Frame<Bytes>, std::io::Error>> + Send>>>,
->;
-
-/// A bollard client whose calls go through `client`, which keeps its connections for the
-/// next call (bollard's own clients open one per call: a TLS handshake or an ssh login each).
-pub(super) fn kept_connections<C>(
-    client: Client<C, RequestBody>,
-    address: &str,
-    timeout: u64,
-) -> Result<Docker, bollard::errors::Error>
-where
-    C: Connect + Clone + Send + Sync + 'static,
-{
-    let client = Arc::new(client);
-    let transport = move |request: BollardRequest| {
-        let client = client.clone();
-        async move {
-            client
-                .request(request)
-                .await
-                .map_err(bollard::errors::Error::from)
-        }
-    };
-    Docker::connect_with_custom_transport(transport, Some(address), timeout, API_DEFAULT_VERSION)
-}
-
 impl Engine {
     /// Connects to the engine the environment chooses (`DOCKER_HOST`, `DOCKER_CONTEXT`, the
     /// Docker config's current context, else the local socket), checks that it answers and
@@ -112,14 +72,6 @@ fn open(choice: &EngineChoice) -> Result<(Docker, Option<SshLog>), EngineError> 
     opened
         .map(|docker| (docker, None))
         .map_err(|source| no_answer(choice, source))
-}
-
-/// What holds the TLS files, for messages: `DOCKER_CERT_PATH` or the context.
-pub(super) fn tls_holder(choice: &EngineChoice) -> String {
-    match &choice.source {
-        ChoiceSource::Context { name, .. } => format!("the TLS folder of context {name}"),
-        _ => "DOCKER_CERT_PATH (default ~/.docker)".into(),
-    }
 }
 
 /// Each TLS file is there and holds what it should, so that a missing client certificate is

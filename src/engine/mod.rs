@@ -14,6 +14,7 @@ mod files;
 mod registry;
 mod ssh;
 mod tls;
+mod transport;
 mod types;
 
 pub use auth::{AuthError, RegistryAuth, config_file, credentials_for, registry_of};

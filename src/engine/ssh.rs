@@ -20,7 +20,7 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::watch;
 
 use super::choice::{EngineChoice, EngineHost};
-use super::connect::{IDLE, RequestBody, kept_connections};
+use super::transport::{IDLE, RequestBody, kept_connections};
 
 /// What the ssh processes of one engine said when they failed, for the first contact's error.
 #[derive(Debug, Clone, Default)]

@@ -13,9 +13,9 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore};
 
-use super::choice::{EngineChoice, EngineHost, TlsFiles};
-use super::connect::{IDLE, RequestBody, kept_connections, tls_holder};
+use super::choice::{EngineChoice, EngineHost, TlsFiles, tls_holder};
 use super::error::EngineError;
+use super::transport::{IDLE, RequestBody, kept_connections};
 
 /// The TLS settings from the files of `tls`: the CA alone decides which engine certificates
 /// are trusted (no system roots), and the client certificate goes with its key.

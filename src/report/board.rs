@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::console::{Event, Transfer, bytes};
+use super::event::{Event, Transfer, bytes};
 
 /// The name of the row that follows the stack's removal (a row of its own, not a service's).
 const TEARDOWN: &str = "teardown";

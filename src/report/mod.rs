@@ -4,6 +4,7 @@ mod board;
 mod collect;
 mod console;
 mod errors;
+mod event;
 mod junit;
 mod mask;
 mod model;
@@ -16,8 +17,9 @@ mod tests_from;
 mod xml;
 
 pub use collect::{CollectGlob, CollectedFile, read_collected, save_matches};
-pub use console::{Console, Event, Progress, Reporter, Silent, Transfer};
+pub use console::{Console, Progress};
 pub use errors::{CollectError, JunitReadError, ReportError};
+pub use event::{Event, Reporter, Silent, Transfer};
 pub use junit::{render_junit, write_junit_atomic};
 pub use mask::{DEFAULT_SECRET_NAMES, MASK, MIN_FREE_TEXT_LEN, Masker};
 pub use model::{RunReport, SetupCase, SetupOutcome, TestCase, TestStep};

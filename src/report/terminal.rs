@@ -8,7 +8,7 @@ use console::{Style, Term};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
 use super::board::{Board, Mark, RowView, seconds};
-use super::console::Event;
+use super::event::Event;
 
 /// How often a busy row's spinner and time move on.
 const TICK: Duration = Duration::from_millis(100);

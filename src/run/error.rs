@@ -271,6 +271,17 @@ pub enum EndpointError {
     },
 }
 
+/// The error of a share folder (a shared or reused stack's) that could not be used.
+pub(super) fn share_dir_error(
+    dir: &crate::cleanup::shared::ShareDir,
+    source: std::io::Error,
+) -> RunError {
+    RunError::ShareDir {
+        path: dir.path().display().to_string(),
+        source,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

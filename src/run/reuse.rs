@@ -1,15 +1,14 @@
 //! Finding a reused stack (`dockhand test --reuse`, `StackBuilder::reuse`): the identity of the
 //! stack an earlier run left up, or a new one, and the lock that makes runs of it take turns.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use super::error::RunError;
-use super::shared::share_dir_error;
-use super::stack::StackBuilder;
+use super::bringup::{Images, Reuse};
+use super::error::{RunError, share_dir_error};
 use crate::cleanup::shared::{Locked, ShareDir};
-use crate::engine::Engine;
+use crate::engine::{ContainerInfo, Engine};
 use crate::labels;
-use crate::plan::{RunIdentity, reuse};
+use crate::plan::{RunIdentity, StackPlan, reuse};
 
 /// Takes the lock of reused stack `key` (waiting for a run holding it) and reads the identity
 /// of the stack an earlier run left up under that name, or makes a new one.
@@ -39,24 +38,43 @@ pub(super) async fn reused_identity(
     Ok((run, lock))
 }
 
-impl StackBuilder {
-    /// Reuses the stack an earlier `reuse(true)` stack (or `dockhand test --reuse` run) of the
-    /// same project and services left up: services whose settings and image still match are
-    /// kept, after their `x-dockhand.reset` commands, the rest recreated with what depends on
-    /// them. Dropping the [`Stack`](super::Stack) leaves it up for the next test run;
-    /// [`down`](super::Stack::down) or `dockhand down --reused` removes it.
-    ///
-    /// ```no_run
-    /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-    /// let stack = dockhand::Stack::builder()
-    ///     .file("compose/redis.yml")
-    ///     .reuse(true)
-    ///     .up()
-    ///     .await?; // a second run finds it up and ready at once
-    /// # Ok(()) }
-    /// ```
-    pub fn reuse(mut self, reuse: bool) -> Self {
-        self.reuse = reuse;
-        self
+/// What a reused stack's bring-up compares: the fingerprints this run wants, and the
+/// containers of the stack an earlier run left up.
+pub(super) async fn reuse_of(
+    engine: &Engine,
+    plan: &StackPlan,
+    images: &Images,
+) -> Result<Reuse, RunError> {
+    let fingerprints = reuse::fingerprints(plan, |s| images.get(s).map(|f| f.id.clone()));
+    let mut selector = BTreeMap::from([(labels::RUN.to_string(), plan.run.id.clone())]);
+    if let Some(key) = &plan.run.reuse {
+        selector.insert(labels::REUSE.to_string(), key.clone());
     }
+    Ok(Reuse {
+        fingerprints,
+        existing: by_service(engine.containers_with(&selector).await?),
+    })
+}
+
+/// A stack's containers found on the engine, by service, each service's in container number
+/// order; one-off containers (the test command's) left out.
+pub(super) fn by_service(found: Vec<ContainerInfo>) -> HashMap<String, Vec<ContainerInfo>> {
+    let mut services: HashMap<String, Vec<ContainerInfo>> = HashMap::new();
+    for c in found {
+        if c.labels.get(labels::ONEOFF).is_some_and(|v| v == "True") {
+            continue;
+        }
+        if let Some(service) = c.labels.get(labels::SERVICE) {
+            services.entry(service.clone()).or_default().push(c);
+        }
+    }
+    for containers in services.values_mut() {
+        containers.sort_by_key(|c| {
+            c.labels
+                .get(labels::CONTAINER_NUMBER)
+                .and_then(|n| n.parse::<u32>().ok())
+                .unwrap_or(0)
+        });
+    }
+    services
 }

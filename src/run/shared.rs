@@ -13,8 +13,9 @@ use indexmap::IndexMap;
 use sha2::{Digest, Sha256};
 
 use super::bringup::{Images, prepare_images};
-use super::error::RunError;
-use super::stack::{Stack, StackBuilder, by_service, load_project, sweep_abandoned};
+use super::error::{RunError, share_dir_error};
+use super::reuse::by_service;
+use super::stack::{Stack, StackBuilder, load_project, sweep_abandoned};
 use crate::cleanup::shared::{
     DEFAULT_LINGER, KEEPER_READY, LINGER_ENV, Lease, Locked, SUBCOMMAND, ShareDir, SharedState,
     Status, parse_linger,
@@ -259,14 +260,6 @@ fn fingerprint(
     // The same images on two engines (pulled ones have the same ids) are two stacks.
     hash.update(format!("\nengine {engine:?}"));
     hex::encode(&hash.finalize()[..8])
-}
-
-/// The error of a share folder (a shared or reused stack's) that could not be used.
-pub(super) fn share_dir_error(dir: &ShareDir, source: std::io::Error) -> RunError {
-    RunError::ShareDir {
-        path: dir.path().display().to_string(),
-        source,
-    }
 }
 
 /// The `dockhand` binary that keeps shared stacks: `DOCKHAND_BIN`, this process when it is

@@ -7,14 +7,14 @@ use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
 
-use super::bringup::{Images, Reuse, Started, create_resources, prepare_images, start_services};
+use super::bringup::{Images, Started, create_resources, prepare_images, start_services};
 use super::endpoint::Endpoint;
 use super::error::{EndpointError, RunError};
 use super::hooks;
+use super::reuse::{reuse_of, reused_identity};
 use crate::cleanup::{Removed, stop_run, sweep, teardown_run};
 use crate::compose::{self, LoadOptions, Project};
-use crate::engine::{ContainerInfo, Engine, EngineChoice, EngineError};
-use crate::labels;
+use crate::engine::{Engine, EngineChoice, EngineError};
 use crate::plan::{
     ContainerSpec, PlanOptions, ReadyCheck, RunIdentity, StackPlan, reuse, with_dependencies,
 };
@@ -205,6 +205,26 @@ impl StackBuilder {
         self
     }
 
+    /// Reuses the stack an earlier `reuse(true)` stack (or `dockhand test --reuse` run) of the
+    /// same project and services left up: services whose settings and image still match are
+    /// kept, after their `x-dockhand.reset` commands, the rest recreated with what depends on
+    /// them. Dropping the [`Stack`](Stack) leaves it up for the next test run;
+    /// [`down`](Stack::down) or `dockhand down --reused` removes it.
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+    /// let stack = dockhand::Stack::builder()
+    ///     .file("compose/redis.yml")
+    ///     .reuse(true)
+    ///     .up()
+    ///     .await?; // a second run finds it up and ready at once
+    /// # Ok(()) }
+    /// ```
+    pub fn reuse(mut self, reuse: bool) -> Self {
+        self.reuse = reuse;
+        self
+    }
+
     /// The engine to bring the stack up on, instead of the one the environment chooses
     /// (`DOCKER_HOST`, `DOCKER_CONTEXT`, the Docker config's current context). On an engine
     /// that is not local, file-backed secrets and configs are copied into the containers,
@@ -296,7 +316,7 @@ impl StackBuilder {
         // A reused stack: its identity, and its lock until it is up.
         let _reuse_lock = if self.reuse {
             let key = reuse::stack_key(&plan, "");
-            let (run, lock) = super::reuse::reused_identity(&engine, &key).await?;
+            let (run, lock) = reused_identity(&engine, &key).await?;
             let (project, services) = load_project(&self.load, &self.services)?;
             plan = self.plan_from(&project, services, run)?;
             Some(lock)
@@ -694,43 +714,6 @@ impl Stack {
     pub fn labels(&self) -> BTreeMap<String, String> {
         self.plan.run_labels()
     }
-}
-
-/// What a reused stack's bring-up compares: the fingerprints this run wants, and the
-/// containers of the stack an earlier run left up.
-async fn reuse_of(engine: &Engine, plan: &StackPlan, images: &Images) -> Result<Reuse, RunError> {
-    let fingerprints = reuse::fingerprints(plan, |s| images.get(s).map(|f| f.id.clone()));
-    let mut selector = BTreeMap::from([(labels::RUN.to_string(), plan.run.id.clone())]);
-    if let Some(key) = &plan.run.reuse {
-        selector.insert(labels::REUSE.to_string(), key.clone());
-    }
-    Ok(Reuse {
-        fingerprints,
-        existing: by_service(engine.containers_with(&selector).await?),
-    })
-}
-
-/// A stack's containers found on the engine, by service, each service's in container number
-/// order; one-off containers (the test command's) left out.
-pub(super) fn by_service(found: Vec<ContainerInfo>) -> HashMap<String, Vec<ContainerInfo>> {
-    let mut services: HashMap<String, Vec<ContainerInfo>> = HashMap::new();
-    for c in found {
-        if c.labels.get(labels::ONEOFF).is_some_and(|v| v == "True") {
-            continue;
-        }
-        if let Some(service) = c.labels.get(labels::SERVICE) {
-            services.entry(service.clone()).or_default().push(c);
-        }
-    }
-    for containers in services.values_mut() {
-        containers.sort_by_key(|c| {
-            c.labels
-                .get(labels::CONTAINER_NUMBER)
-                .and_then(|n| n.parse::<u32>().ok())
-                .unwrap_or(0)
-        });
-    }
-    services
 }
 
 impl Drop for Stack {

@@ -3,7 +3,7 @@
 //! outside the stack, and `gpus` asked of the engine as docker compose asks for them.
 //! `dockhand down` runs the hooks of a stack `dockhand up` left, from its labels.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use dockhand::Stack;
@@ -14,6 +14,16 @@ fn write(dir: &Path, yaml: &str) -> String {
     let file = dir.join("compose.yml");
     std::fs::write(&file, yaml).unwrap();
     file.to_string_lossy().into_owned()
+}
+
+/// A folder holding the stack's file, and an `out` folder in it for hooks to write to;
+/// `yaml` is given the out folder's path.
+fn with_out_folder(yaml: impl FnOnce(&str) -> String) -> (tempfile::TempDir, PathBuf, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let file = write(dir.path(), &yaml(&out.display().to_string()));
+    (dir, out, file)
 }
 
 const SLEEPER: &str = r#"image: dockhand-fixture/toolbox:1
@@ -38,16 +48,11 @@ fn compose_run(file: &str, project: &str, args: &[&str]) -> Output {
 
 #[tokio::test]
 async fn pre_stop_hooks_run_at_teardown_and_a_failing_one_only_warns() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    std::fs::create_dir(&out).unwrap();
-    let file = write(
-        dir.path(),
-        &format!(
-            "services:\n  dep:\n    {SLEEPER}\n    user: \"1000\"\n    volumes: [\"{out}:/out\"]\n    pre_stop:\n      - command: [\"sh\", \"-c\", \"echo $$(id -u) $$(pwd) $$FAREWELL > /out/dep\"]\n        user: root\n        working_dir: /tmp\n        environment:\n          FAREWELL: bye\n      - command: sh -c 'echo second >> /out/dep'\n        user: root\n  stubborn:\n    {SLEEPER}\n    pre_stop:\n      - command: [\"sh\", \"-c\", \"echo cannot flush; exit 5\"]\n  app:\n    image: dockhand-fixture/toolbox:1\n    volumes: [\"{out}:/out\"]\n    depends_on: [dep, stubborn]\n    pre_stop:\n      - command: [\"sh\", \"-c\", \"echo app > /out/app\"]\n",
-            out = out.display()
-        ),
-    );
+    let (_dir, out, file) = with_out_folder(|out| {
+        format!(
+            "services:\n  dep:\n    {SLEEPER}\n    user: \"1000\"\n    volumes: [\"{out}:/out\"]\n    pre_stop:\n      - command: [\"sh\", \"-c\", \"echo $$(id -u) $$(pwd) $$FAREWELL > /out/dep\"]\n        user: root\n        working_dir: /tmp\n        environment:\n          FAREWELL: bye\n      - command: sh -c 'echo second >> /out/dep'\n        user: root\n  stubborn:\n    {SLEEPER}\n    pre_stop:\n      - command: [\"sh\", \"-c\", \"echo cannot flush; exit 5\"]\n  app:\n    image: dockhand-fixture/toolbox:1\n    volumes: [\"{out}:/out\"]\n    depends_on: [dep, stubborn]\n    pre_stop:\n      - command: [\"sh\", \"-c\", \"echo app > /out/app\"]\n"
+        )
+    });
     let run = run_test(
         "prestop",
         &file,
@@ -76,16 +81,11 @@ async fn pre_stop_hooks_run_at_teardown_and_a_failing_one_only_warns() {
 #[tokio::test]
 async fn stopping_a_service_runs_its_pre_stop_hooks_and_a_failing_one_keeps_it_running() {
     require_fixtures().await;
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    std::fs::create_dir(&out).unwrap();
-    let file = write(
-        dir.path(),
-        &format!(
-            "services:\n  dep:\n    {SLEEPER}\n    volumes: [\"{out}:/out\"]\n    pre_stop:\n      - command: [\"sh\", \"-c\", \"echo stopping > /out/dep\"]\n  stubborn:\n    {SLEEPER}\n    pre_stop:\n      - command: [\"sh\", \"-c\", \"exit 7\"]\n",
-            out = out.display()
-        ),
-    );
+    let (_dir, out, file) = with_out_folder(|out| {
+        format!(
+            "services:\n  dep:\n    {SLEEPER}\n    volumes: [\"{out}:/out\"]\n    pre_stop:\n      - command: [\"sh\", \"-c\", \"echo stopping > /out/dep\"]\n  stubborn:\n    {SLEEPER}\n    pre_stop:\n      - command: [\"sh\", \"-c\", \"exit 7\"]\n"
+        )
+    });
     let project = unique("prestop-lib");
     let stack = Stack::builder()
         .file(&file)
@@ -206,16 +206,11 @@ async fn gpus_are_asked_of_the_engine_as_compose_asks_for_them() {
 #[tokio::test]
 async fn dockhand_down_runs_the_pre_stop_hooks_of_a_stack_left_up() {
     require_fixtures().await;
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    std::fs::create_dir(&out).unwrap();
-    let file = write(
-        dir.path(),
-        &format!(
-            "services:\n  dep:\n    {SLEEPER}\n    scale: 2\n    volumes: [\"{out}:/out\"]\n    pre_stop:\n      - command: [\"sh\", \"-c\", \"hostname >> /out/dep\"]\n",
-            out = out.display()
-        ),
-    );
+    let (_dir, out, file) = with_out_folder(|out| {
+        format!(
+            "services:\n  dep:\n    {SLEEPER}\n    scale: 2\n    volumes: [\"{out}:/out\"]\n    pre_stop:\n      - command: [\"sh\", \"-c\", \"hostname >> /out/dep\"]\n"
+        )
+    });
     let project = unique("prestop-down");
     let up = dockhand(&["up", "-f", &file, "-p", &project]);
     assert_eq!(up.status.code(), Some(0), "{}", stderr(&up));

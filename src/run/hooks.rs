@@ -1,11 +1,10 @@
 //! `pre_stop` hooks, run as docker compose runs them before it stops a container (`down`,
 //! `stop`): with exec, with each hook's own user, privileges, working folder and variables.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-
-use std::collections::BTreeMap;
 
 use super::error::RunError;
 use crate::engine::Engine;
@@ -13,7 +12,7 @@ use crate::labels;
 use crate::plan::Hook;
 
 /// How long one `pre_stop` hook may take before the stop goes on without it.
-pub(super) const PRE_STOP_TIMEOUT: Duration = Duration::from_secs(60);
+const PRE_STOP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Runs the `pre_stop` hooks of every running container `selector` finds (a run's or a
 /// project's labels), as docker compose runs them before it stops a stack: the containers at

@@ -208,7 +208,7 @@ impl StackBuilder {
     /// Reuses the stack an earlier `reuse(true)` stack (or `dockhand test --reuse` run) of the
     /// same project and services left up: services whose settings and image still match are
     /// kept, after their `x-dockhand.reset` commands, the rest recreated with what depends on
-    /// them. Dropping the [`Stack`](Stack) leaves it up for the next test run;
+    /// them. Dropping the [`Stack`] leaves it up for the next test run;
     /// [`down`](Stack::down) or `dockhand down --reused` removes it.
     ///
     /// ```no_run

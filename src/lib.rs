@@ -114,7 +114,8 @@
 //! - [`cleanup`]: teardown by label, the reaper and the sweep of abandoned runs.
 //! - [`verdict`]: the last-line marker and the pass/fail decision (no Docker).
 //! - [`report`]: progress on the console, the run's record, JUnit and secret masking.
-//! - [`fault`], [`signal`]: fault injection for dockhand's own tests; stopping a run.
+//! - [`signal`]: stopping a run (and `fault`, the crate's own fault injection for its tests,
+//!   not part of the API).
 //! - [`run`]: the orchestration: [`Stack`] for library use, and `dockhand test` built on it.
 //! - [`cli`]: the command line, a thin shell over the rest (the `cli` feature).
 //!

@@ -305,6 +305,10 @@ pub struct Service {
     /// `x-` extension fields of the service, kept as written (after interpolation).
     #[serde(flatten)]
     pub extensions: IndexMap<String, serde_json::Value>,
+    /// Keys of the specification that dockhand does not act on (`develop`, `attach`, ...),
+    /// kept in the shape `docker compose config` prints them.
+    #[serde(flatten)]
+    pub unused: IndexMap<String, serde_json::Value>,
 }
 
 /// `build:`: how a service's image is built.

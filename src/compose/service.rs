@@ -217,6 +217,9 @@ impl Ctx {
                     self.warn_once(format!(
                         "service key `{key}` is accepted but not acted on by dockhand"
                     ));
+                    if let Some(value) = self.unused_key(key, v, &p) {
+                        s.unused.insert(key.to_string(), value);
+                    }
                 }
                 // Unknown keys are reported by the schema check.
                 _ => {}
@@ -227,7 +230,8 @@ impl Ctx {
         let prefix = format!("{path}.");
         let already =
             node.get("extends").is_some() || self.diags.iter().any(|d| d.path.starts_with(&prefix));
-        if s.image.is_none() && s.build.is_none() && !already {
+        // A service run by a provider plugin (`provider:`) needs no image.
+        if s.image.is_none() && s.build.is_none() && !already && node.get("provider").is_none() {
             self.error_hint(
                 key_pos,
                 &path,

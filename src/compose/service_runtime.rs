@@ -364,4 +364,75 @@ impl Ctx {
         }
         out
     }
+
+    /// A service key dockhand does not act on, in the shape `docker compose config` prints
+    /// it, or `None` where compose prints nothing (`pull_refresh_after`): `annotations` as a
+    /// mapping, `models` named in a list as a mapping, `develop.watch` paths made absolute
+    /// against the declaring file's folder, `provider.options` values as lists.
+    pub(super) fn unused_key(
+        &mut self,
+        key: &str,
+        node: &Node,
+        path: &str,
+    ) -> Option<serde_json::Value> {
+        use serde_json::Value as Json;
+        let value = match key {
+            "pull_refresh_after" => return None,
+            "annotations" => Json::Object(
+                self.list_or_dict(node, path, '=')
+                    .into_iter()
+                    .map(|(k, v)| (k, v.map_or(Json::Null, Json::String)))
+                    .collect(),
+            ),
+            "models" if matches!(node.value, Value::Seq(_)) => Json::Object(
+                self.list(node, path)
+                    .into_iter()
+                    .map(|name| (name, Json::Null))
+                    .collect(),
+            ),
+            "develop" => {
+                let mut develop = node.to_json();
+                let watches = node.get("watch").and_then(|w| match &w.value {
+                    Value::Seq(items) => Some(items),
+                    _ => None,
+                });
+                if let (Some(items), Some(json)) = (
+                    watches,
+                    develop.get_mut("watch").and_then(Json::as_array_mut),
+                ) {
+                    for (item, out) in items.iter().zip(json.iter_mut()) {
+                        let Some(p) = item.get("path").and_then(|p| match &p.value {
+                            Value::Scalar(s) => Some(s),
+                            _ => None,
+                        }) else {
+                            continue;
+                        };
+                        let full = self.absolute(&self.base_dir(item.pos), p);
+                        out["path"] = Json::String(full.display().to_string());
+                    }
+                }
+                develop
+            }
+            "provider" => {
+                let mut provider = node.to_json();
+                if let Some(options) = provider.get_mut("options").and_then(Json::as_object_mut) {
+                    for value in options.values_mut() {
+                        let words = |v: &Json| match v {
+                            Json::String(s) => Json::String(s.clone()),
+                            other => Json::String(other.to_string()),
+                        };
+                        let listed = match &*value {
+                            Json::Array(items) => Json::Array(items.iter().map(words).collect()),
+                            Json::Null => Json::Null,
+                            one => Json::Array(vec![words(one)]),
+                        };
+                        *value = listed;
+                    }
+                }
+                provider
+            }
+            _ => node.to_json(),
+        };
+        Some(value)
+    }
 }

@@ -230,11 +230,15 @@ impl Ctx {
         }
     }
 
-    /// Joins services that name no network to `default`, and declares `default` if used.
+    /// Joins services that name no network to `default`, and declares `default` if used. A
+    /// service run by a provider plugin joins none, as in compose.
     pub fn default_network(&mut self, project: &mut Project) {
         let mut used = false;
         for svc in project.services.values_mut() {
-            if svc.networks.is_empty() && svc.network_mode.is_none() {
+            if svc.networks.is_empty()
+                && svc.network_mode.is_none()
+                && !svc.unused.contains_key("provider")
+            {
                 svc.networks.insert("default".into(), Default::default());
             }
             used |= svc.networks.contains_key("default");

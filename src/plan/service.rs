@@ -220,6 +220,12 @@ pub(super) fn plan_service(cx: &Context<'_>, s: &Service) -> ServicePlan {
         ready: s.ready.as_ref().map(ready_check),
         reset: s.reset.clone(),
         collect: s.collect.clone(),
+        provider: s.unused.get("provider").map(|p| {
+            p.get("type")
+                .and_then(|t| t.as_str())
+                .unwrap_or("unnamed")
+                .to_string()
+        }),
     }
 }
 

@@ -605,6 +605,9 @@ pub struct ServicePlan {
     /// Report files to copy out of its test container when the test command ends
     /// (`x-dockhand.collect`): absolute globs inside the container.
     pub collect: Vec<String>,
+    /// The provider plugin that runs the service instead of the engine (`provider.type`),
+    /// which dockhand cannot stand in for.
+    pub provider: Option<String>,
 }
 
 impl ContainerSpec {

@@ -101,6 +101,16 @@ pub enum RunError {
         /// What it printed.
         output: String,
     },
+    /// A service of the run is run by a provider plugin (`provider:`), outside the engine.
+    #[error(
+        "service {service} is run by the provider plugin `{provider}`, outside the engine, which dockhand cannot stand in for; for tests, give it an image, or leave it out with a profile"
+    )]
+    Provider {
+        /// The service.
+        service: String,
+        /// The provider's `type`.
+        provider: String,
+    },
     /// The whole run took longer than `--timeout` (seconds).
     #[error("the run took longer than its timeout of {0}s")]
     Timeout(u64),
@@ -217,7 +227,8 @@ impl RunError {
             | RunError::ExternalMissing { .. }
             | RunError::BadSetting { .. }
             | RunError::PushUnasked { .. }
-            | RunError::RemoteBinds { .. } => exit::BAD_INPUT,
+            | RunError::RemoteBinds { .. }
+            | RunError::Provider { .. } => exit::BAD_INPUT,
             RunError::Interrupted(sig) => 128 + sig.number(),
             RunError::Engine(_)
             | RunError::ServiceOperation { .. }

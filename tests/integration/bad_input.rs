@@ -94,3 +94,16 @@ fn bad_arguments_exit_two() {
     let out = dockhand(&["test", "--no-such-flag"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+#[tokio::test]
+async fn a_service_only_a_provider_plugin_runs_is_refused_by_name() {
+    // `dockhand config` reads the file as compose does (a fixture checks it); a run cannot
+    // start what no engine runs.
+    expect_bad_input(
+        "provider",
+        "fixtures/compose/valid/unused-keys-printed/compose.yaml",
+        "app",
+        &["service db is run by the provider plugin `awesomecloud`, outside the engine"],
+    )
+    .await;
+}

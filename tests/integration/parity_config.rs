@@ -263,3 +263,30 @@ fn dockhand_config_matches_docker_compose_config() {
         failing.join("\n")
     );
 }
+
+/// Compose fixtures written for keys none of the public files above uses (lifecycle hooks,
+/// devices, the API socket, keys dockhand reads without acting on, a provider's service),
+/// compared the same way.
+const KEY_FIXTURES: &[&str] = &["pre-stop-gpus-api-socket", "unused-keys-printed"];
+
+#[test]
+fn dockhand_config_matches_docker_compose_config_on_keys_no_public_file_uses() {
+    let mut failing = Vec::new();
+    for name in KEY_FIXTURES {
+        let case = Case {
+            name: name.to_string(),
+            dir: root().join("fixtures/compose/valid").join(name),
+            args: Vec::new(),
+            vars: Vec::new(),
+        };
+        let found = check(&case);
+        if !found.is_empty() {
+            failing.push(format!("{name}:\n  {}", found.join("\n  ")));
+        }
+    }
+    assert!(
+        failing.is_empty(),
+        "differ from docker compose config:\n{}",
+        failing.join("\n")
+    );
+}

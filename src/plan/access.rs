@@ -112,23 +112,11 @@ mod tests {
         assert!(device_requests(&Service::default(), None).is_empty());
     }
 
-    fn plan_of(yaml: &str) -> crate::plan::StackPlan {
-        use crate::compose::{LoadOptions, load};
-        use crate::plan::{PlanOptions, RunIdentity, StackPlan};
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("compose.yml"), yaml).unwrap();
-        let project = load(&LoadOptions {
-            files: vec![dir.path().join("compose.yml")],
-            environment: Some(Default::default()),
-            ..Default::default()
-        })
-        .unwrap();
-        StackPlan::new(&project, RunIdentity::new(), &PlanOptions::default())
-    }
-
     #[test]
     fn the_api_socket_comes_with_the_credentials_and_docker_config_unless_set() {
-        let mut plan = plan_of(
+        let dir = tempfile::tempdir().unwrap();
+        let mut plan = crate::plan::plan_in(
+            dir.path(),
             "services:\n  app:\n    image: alpine\n    use_api_socket: true\n  own:\n    image: alpine\n    use_api_socket: true\n    environment: [DOCKER_CONFIG=/etc/client]\n  plain:\n    image: alpine\n",
         );
         let c = &plan.services["app"].container;

@@ -89,20 +89,12 @@ fn copy_instead_of_binding(spec: &mut ContainerSpec) {
 
 #[cfg(test)]
 mod tests {
-    use crate::compose::{LoadOptions, load};
-    use crate::plan::{FileContent, MountKind, PlanOptions, ReadyCheck, RunIdentity, StackPlan};
+    use crate::plan::{FileContent, MountKind, ReadyCheck, StackPlan};
 
     fn plan_of(yaml: &str) -> (tempfile::TempDir, StackPlan) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("token.txt"), "s3cret").unwrap();
-        std::fs::write(dir.path().join("compose.yml"), yaml).unwrap();
-        let project = load(&LoadOptions {
-            files: vec![dir.path().join("compose.yml")],
-            environment: Some(Default::default()),
-            ..Default::default()
-        })
-        .unwrap();
-        let plan = StackPlan::new(&project, RunIdentity::new(), &PlanOptions::default());
+        let plan = crate::plan::plan_in(dir.path(), yaml);
         (dir, plan)
     }
 

@@ -152,8 +152,19 @@ async fn diagnose(
         return ssh_error(&host, failure);
     }
     let text = chain_text(&error);
+    let problem = match &choice.tls {
+        Some(tls) => match tls_problem(&text) {
+            Some(problem) => Some(problem),
+            // The pool may report a connection closed by the engine's alert without the
+            // alert: ask the TLS layer once more, on a connection of our own.
+            None => super::tls::what_tls_says(choice, tls)
+                .await
+                .and_then(|said| tls_problem(&said)),
+        },
+        None => None,
+    };
     if let Some(tls) = &choice.tls
-        && let Some(problem) = tls_problem(&text)
+        && let Some(problem) = problem
     {
         return match problem {
             TlsProblem::UnknownCa => EngineError::UnknownCa { host, ca: tls.ca() },

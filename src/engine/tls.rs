@@ -99,6 +99,39 @@ pub(super) fn connect(
     })
 }
 
+/// What the engine's TLS layer answers one plain request with, over a connection of its own:
+/// the error of the handshake or of the first read (an alert such as `CertificateRequired`,
+/// a certificate it refused), or `None` when the request goes through or nothing answers. A
+/// failed first contact asks this when its own error came back without the TLS layer's words
+/// (a pooled connection seen closed before it was ready).
+pub(super) async fn what_tls_says(choice: &EngineChoice, tls: &TlsFiles) -> Option<String> {
+    use std::io::{Read, Write};
+    use std::net::{TcpStream, ToSocketAddrs};
+    let EngineHost::Tcp { host, port } = choice.host.clone() else {
+        return None;
+    };
+    let config = Arc::new(client_config(choice, tls).ok()?);
+    let wait = std::time::Duration::from_secs(5);
+    tokio::task::spawn_blocking(move || {
+        let name = rustls::pki_types::ServerName::try_from(host.clone()).ok()?;
+        let mut conn = rustls::ClientConnection::new(config, name).ok()?;
+        let addr = (host.as_str(), port).to_socket_addrs().ok()?.next()?;
+        let mut sock = TcpStream::connect_timeout(&addr, wait).ok()?;
+        sock.set_read_timeout(Some(wait)).ok()?;
+        sock.set_write_timeout(Some(wait)).ok()?;
+        let mut stream = rustls::Stream::new(&mut conn, &mut sock);
+        let request = b"GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n";
+        if let Err(e) = stream.write_all(request) {
+            return Some(e.to_string());
+        }
+        let mut answer = [0u8; 64];
+        stream.read(&mut answer).err().map(|e| e.to_string())
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,11 +61,33 @@ pub fn fingerprints(
 /// `spec` without the labels naming the process that created it, which changes from run to
 /// run while the container stays the same.
 fn without_owner(spec: &ContainerSpec) -> ContainerSpec {
-    let mut spec = spec.clone();
-    for l in [labels::OWNER_PID, labels::OWNER_START, labels::OWNER_HOST] {
-        spec.labels.remove(l);
+    ContainerSpec {
+        labels: without_owner_labels(&spec.labels),
+        ..spec.clone()
     }
-    spec
+}
+
+/// The fingerprint of a network or volume of a reused stack: its settings, less who created
+/// it (`spec` is its Debug text after [`without_owner_labels`]).
+pub fn resource_fingerprint(spec: &str) -> String {
+    hex::encode(&Sha256::digest(format!("resource 1\n{spec}"))[..8])
+}
+
+/// `labels` less those naming the process that created the resource, and less its
+/// fingerprint.
+pub fn without_owner_labels(
+    labels: &std::collections::BTreeMap<String, String>,
+) -> std::collections::BTreeMap<String, String> {
+    let mut labels = labels.clone();
+    for l in [
+        labels::OWNER_PID,
+        labels::OWNER_START,
+        labels::OWNER_HOST,
+        labels::FINGERPRINT,
+    ] {
+        labels.remove(l);
+    }
+    labels
 }
 
 /// Gives a container of a reused stack (the run's test container) the labels of run `run`,

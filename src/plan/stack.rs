@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 
 use super::identity::RunIdentity;
 use super::naming::{network_name, one_off_name, volume_name};
+use super::reuse;
 use super::service::{Context, link_aliases, plan_service};
 use super::spec::{ContainerSpec, IpamPool, NetworkSpec, Networking, StackPlan, VolumeSpec};
 use crate::compose::graph::Graph;
@@ -126,6 +127,27 @@ impl StackPlan {
             })
             .collect();
 
+        // A reused stack's networks and volumes carry what they were made from, so a later
+        // run sees a changed setting.
+        let (mut networks, mut volumes) = (networks, volumes);
+        if run.reuse.is_some() {
+            for n in &mut networks {
+                let bare = NetworkSpec {
+                    labels: reuse::without_owner_labels(&n.labels),
+                    ..n.clone()
+                };
+                let fp = reuse::resource_fingerprint(&format!("{bare:?}"));
+                n.labels.insert(labels::FINGERPRINT.into(), fp);
+            }
+            for v in &mut volumes {
+                let bare = VolumeSpec {
+                    labels: reuse::without_owner_labels(&v.labels),
+                    ..v.clone()
+                };
+                let fp = reuse::resource_fingerprint(&format!("{bare:?}"));
+                v.labels.insert(labels::FINGERPRINT.into(), fp);
+            }
+        }
         let graph = Graph::of_project(project);
         let config_files: Vec<String> = project
             .files

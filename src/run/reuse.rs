@@ -78,3 +78,29 @@ pub(super) fn by_service(found: Vec<ContainerInfo>) -> HashMap<String, Vec<Conta
     }
     services
 }
+
+/// Whether a network or volume the reused stack of `plan` left on the engine was made from
+/// other settings than `plan` asks for (or by a dockhand that did not label them).
+pub(super) async fn resources_changed(engine: &Engine, plan: &StackPlan) -> Result<bool, RunError> {
+    let selector = BTreeMap::from([(labels::RUN.to_string(), plan.run.id.clone())]);
+    let wanted = |labels: &BTreeMap<String, String>| labels.get(labels::FINGERPRINT).cloned();
+    let networks = engine.networks_with(&selector).await?;
+    let volumes = engine.volumes_with(&selector).await?;
+    let differs = |found: &[crate::engine::ResourceInfo], name: &str, want: Option<String>| {
+        found
+            .iter()
+            .find(|r| r.name == name)
+            .is_some_and(|r| r.labels.get(labels::FINGERPRINT).cloned() != want)
+    };
+    let changed = plan
+        .networks
+        .iter()
+        .filter(|n| !n.external)
+        .any(|n| differs(&networks, &n.name, wanted(&n.labels)))
+        || plan
+            .volumes
+            .iter()
+            .filter(|v| !v.external)
+            .any(|v| differs(&volumes, &v.name, wanted(&v.labels)));
+    Ok(changed)
+}

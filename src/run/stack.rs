@@ -11,7 +11,7 @@ use super::bringup::{Images, Started, create_resources, prepare_images, start_se
 use super::endpoint::Endpoint;
 use super::error::{EndpointError, RunError};
 use super::hooks;
-use super::reuse::{reuse_of, reused_identity};
+use super::reuse::{resources_changed, reuse_of, reused_identity};
 use crate::cleanup::{Removed, stop_run, sweep, teardown_run};
 use crate::compose::{self, LoadOptions, Project};
 use crate::engine::{Engine, EngineChoice, EngineError};
@@ -512,6 +512,14 @@ impl Stack {
         self.ready_timeout = ready_timeout;
         let engine = &self.engine;
         let plan = &self.plan;
+        // A reused stack whose networks or volumes changed in the file is made anew, whole:
+        // every container of it is attached to them.
+        if plan.run.reuse.is_some() && resources_changed(engine, plan).await? {
+            reporter.event(Event::Note {
+                message: "the reused stack's networks or volumes changed: it is made anew",
+            });
+            teardown_run(engine, &plan.run.id).await?;
+        }
         let t0 = Instant::now();
         // Image checks and network creation do not depend on each other.
         let ((mut images, images_took), created_took) = tokio::try_join!(

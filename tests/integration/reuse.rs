@@ -68,6 +68,23 @@ async fn reuse_creates_only_what_changed_and_resets_first() {
     let (_, created) = reuse_run(&project, Some(env.to_str().unwrap()), &format!("true{ok}")).await;
     assert_eq!(created, ["app", "flaky", "follower", "worker"]);
 
+    // A changed network setting: every container is attached to it, so the stack is made
+    // anew, its network with the new label.
+    std::fs::write(&env, "MODE=two\nPURPOSE=other\n").unwrap();
+    let (_, created) = reuse_run(&project, Some(env.to_str().unwrap()), &format!("true{ok}")).await;
+    assert_eq!(created, ["app", "cache", "flaky", "follower", "worker"]);
+    let networks = std::process::Command::new("docker")
+        .args(["network", "ls", "--format", "{{.Name}} {{.Labels}}"])
+        .output()
+        .unwrap();
+    let ours: Vec<String> = String::from_utf8_lossy(&networks.stdout)
+        .lines()
+        .filter(|l| l.starts_with(&project))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(ours.len(), 1, "{ours:?}");
+    assert!(ours[0].contains("purpose=other"), "{ours:?}");
+
     let out = dockhand(&["down", "--reused", "-p", &project]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_clean(&project).await;

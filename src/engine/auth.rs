@@ -317,13 +317,26 @@ pub async fn credentials_in(
         path: shown.clone(),
         source,
     })?;
-    if let Some(helper) = config.helper_for(registry) {
-        let program = format!("docker-credential-{helper}");
-        if let Some(found) = run_helper(&program, registry, &shown).await? {
-            return Ok(Some(found));
+    config.credentials_for(registry, &shown).await
+}
+
+impl DockerConfig {
+    /// The credentials this config gives for `registry`: its credential helper's when it
+    /// names one (falling back on an `auths` entry when the helper has none). `shown` names
+    /// the config file in errors.
+    async fn credentials_for(
+        &self,
+        registry: &str,
+        shown: &str,
+    ) -> Result<Option<RegistryAuth>, AuthError> {
+        if let Some(helper) = self.helper_for(registry) {
+            let program = format!("docker-credential-{helper}");
+            if let Some(found) = run_helper(&program, registry, shown).await? {
+                return Ok(Some(found));
+            }
         }
+        self.entry_for(registry, shown)
     }
-    config.entry_for(registry, &shown)
 }
 
 /// Every registry's credentials the Docker config at `path` holds (each `auths` entry and
@@ -335,15 +348,19 @@ pub async fn credentials_file(path: Option<&Path>) -> Result<Vec<u8>, AuthError>
     if let Some(path) = path
         && let Ok(text) = std::fs::read_to_string(path)
     {
+        let shown = path.display().to_string();
         let config = DockerConfig::parse(&text).map_err(|source| AuthError::Parse {
-            path: path.display().to_string(),
+            path: shown.clone(),
             source,
         })?;
         let servers = config.auths.keys().chain(config.cred_helpers.keys());
         for server in servers.cloned().collect::<std::collections::BTreeSet<_>>() {
             // A server with nothing stored keeps an empty entry, as the CLI writes it.
             let mut entry = serde_json::Map::new();
-            if let Some(found) = credentials_in(path, &server_host(&server)).await? {
+            if let Some(found) = config
+                .credentials_for(&server_host(&server), &shown)
+                .await?
+            {
                 if let (Some(user), Some(pass)) = (&found.username, &found.password) {
                     let auth = format!("{user}:{pass}");
                     let auth = base64::engine::general_purpose::STANDARD.encode(auth);

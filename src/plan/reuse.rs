@@ -67,15 +67,23 @@ fn without_owner(spec: &ContainerSpec) -> ContainerSpec {
     }
 }
 
-/// The fingerprint of a network or volume of a reused stack: its settings, less who created
-/// it (`spec` is its Debug text after [`without_owner_labels`]).
-pub fn resource_fingerprint(spec: &str) -> String {
-    hex::encode(&Sha256::digest(format!("resource 1\n{spec}"))[..8])
+/// Labels a network or volume of a reused stack with the fingerprint of its settings, less
+/// who created it, so a later run sees a setting changed in the file. `labels` gives the
+/// spec's labels.
+pub fn add_fingerprint<T: std::fmt::Debug + Clone>(
+    spec: &mut T,
+    labels: impl Fn(&mut T) -> &mut std::collections::BTreeMap<String, String>,
+) {
+    let mut bare = spec.clone();
+    let bare_labels = labels(&mut bare);
+    *bare_labels = without_owner_labels(bare_labels);
+    let fp = hex::encode(&Sha256::digest(format!("resource 1\n{bare:?}"))[..8]);
+    labels(spec).insert(labels::FINGERPRINT.into(), fp);
 }
 
 /// `labels` less those naming the process that created the resource, and less its
 /// fingerprint.
-pub fn without_owner_labels(
+fn without_owner_labels(
     labels: &std::collections::BTreeMap<String, String>,
 ) -> std::collections::BTreeMap<String, String> {
     let mut labels = labels.clone();

@@ -132,20 +132,10 @@ impl StackPlan {
         let (mut networks, mut volumes) = (networks, volumes);
         if run.reuse.is_some() {
             for n in &mut networks {
-                let bare = NetworkSpec {
-                    labels: reuse::without_owner_labels(&n.labels),
-                    ..n.clone()
-                };
-                let fp = reuse::resource_fingerprint(&format!("{bare:?}"));
-                n.labels.insert(labels::FINGERPRINT.into(), fp);
+                reuse::add_fingerprint(n, |n| &mut n.labels);
             }
             for v in &mut volumes {
-                let bare = VolumeSpec {
-                    labels: reuse::without_owner_labels(&v.labels),
-                    ..v.clone()
-                };
-                let fp = reuse::resource_fingerprint(&format!("{bare:?}"));
-                v.labels.insert(labels::FINGERPRINT.into(), fp);
+                reuse::add_fingerprint(v, |v| &mut v.labels);
             }
         }
         let graph = Graph::of_project(project);

@@ -11,6 +11,7 @@ use indexmap::IndexMap;
 use tokio::sync::watch;
 
 use super::error::RunError;
+use super::hooks::post_start;
 use crate::engine::{ContainerInfo, Engine, EngineError, ImageFacts};
 use crate::labels;
 use crate::plan::{ImageSource, PullPolicy, ServicePlan, StackPlan, Until};
@@ -379,7 +380,7 @@ async fn start_one(
             // Hooks run right after each container's start, before the service counts as
             // started for its dependents, as compose runs them.
             tokio::select! {
-                r = run_hooks(cx.engine, sp, &id) => r.map_err(|e| failed(e, String::new()))?,
+                r = post_start(cx.engine, sp, &id) => r.map_err(|e| failed(e, String::new()))?,
                 _ = stop.token().cancelled() => return Err(not_started(stop.reason())),
             }
             // A scaled service's further replicas; the first one stands for the service in
@@ -396,7 +397,7 @@ async fn start_one(
                     .await
                     .map_err(|e| failed(e.into(), String::new()))?;
                 tokio::select! {
-                    r = run_hooks(cx.engine, sp, &rid) => r.map_err(|e| failed(e, String::new()))?,
+                    r = post_start(cx.engine, sp, &rid) => r.map_err(|e| failed(e, String::new()))?,
                     _ = stop.token().cancelled() => return Err(not_started(stop.reason())),
                 }
                 replicas.push(rid);
@@ -495,25 +496,6 @@ async fn reuse_containers(
 
 /// How long one reset command of a reused service may take.
 const RESET_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Runs the service's `post_start` hooks in container `id`, in order; the first that fails
-/// fails the service's set-up (compose fails its `up` the same way).
-async fn run_hooks(engine: &Engine, sp: &ServicePlan, id: &str) -> Result<(), RunError> {
-    for (i, hook) in sp.container.post_start.iter().enumerate() {
-        let run = engine.exec_hook(id, hook).await?;
-        if run.exit_code != Some(0) {
-            return Err(RunError::Hook {
-                which: "post_start",
-                service: sp.name.clone(),
-                number: i + 1,
-                command: hook.command.join(" "),
-                code: run.exit_code.unwrap_or(-1),
-                output: run.output,
-            });
-        }
-    }
-    Ok(())
-}
 
 /// Waits until every wait of `sp` holds, for a service that is not started by
 /// [`start_services`] (the service whose image runs the test command). A dependency failing

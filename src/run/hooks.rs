@@ -1,5 +1,6 @@
-//! `pre_stop` hooks, run as docker compose runs them before it stops a container (`down`,
-//! `stop`): with exec, with each hook's own user, privileges, working folder and variables.
+//! Lifecycle hooks, run as docker compose runs them: `post_start` right after a container
+//! starts, `pre_stop` before it is stopped (`down`, `stop`); with exec, with each hook's own
+//! user, privileges, working folder and variables.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use futures_util::future::join_all;
 use super::error::RunError;
 use crate::engine::Engine;
 use crate::labels;
-use crate::plan::Hook;
+use crate::plan::{Hook, ServicePlan};
 
 /// How long one `pre_stop` hook may take before the stop goes on without it.
 const PRE_STOP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -50,6 +51,19 @@ pub async fn pre_stop_hooks(engine: &Engine, selector: &BTreeMap<String, String>
         .collect()
 }
 
+/// Runs the service's `post_start` hooks in container `id`, in order, however long they take;
+/// the first that fails fails the service's set-up (compose fails its `up` the same way).
+pub(super) async fn post_start(
+    engine: &Engine,
+    sp: &ServicePlan,
+    id: &str,
+) -> Result<(), RunError> {
+    for (i, hook) in sp.container.post_start.iter().enumerate() {
+        run_hook(engine, "post_start", &sp.name, i, hook, id).await?;
+    }
+    Ok(())
+}
+
 /// Runs `hooks` in container `id` of `service`, in order, each within
 /// [`PRE_STOP_TIMEOUT`]; the first that fails, cannot run or takes too long is the error.
 pub(super) async fn pre_stop(
@@ -59,22 +73,18 @@ pub(super) async fn pre_stop(
     id: &str,
 ) -> Result<(), RunError> {
     for (i, hook) in hooks.iter().enumerate() {
-        let failed = |code: i64, output: String| RunError::Hook {
-            which: "pre_stop",
-            service: service.to_string(),
-            number: i + 1,
-            command: hook.command.join(" "),
-            code,
-            output,
-        };
-        match tokio::time::timeout(PRE_STOP_TIMEOUT, engine.exec_hook(id, hook)).await {
-            Ok(Ok(run)) if run.exit_code == Some(0) => {}
-            Ok(Ok(run)) => return Err(failed(run.exit_code.unwrap_or(-1), run.output)),
+        let run = run_hook(engine, "pre_stop", service, i, hook, id);
+        match tokio::time::timeout(PRE_STOP_TIMEOUT, run).await {
+            Ok(Ok(())) => {}
             // A container gone or stopped meanwhile has nothing left to prepare.
-            Ok(Err(e)) if e.is_gone() => return Ok(()),
-            Ok(Err(e)) => return Err(e.into()),
+            Ok(Err(RunError::Engine(e))) if e.is_gone() => return Ok(()),
+            Ok(Err(e)) => return Err(e),
             Err(_) => {
                 return Err(failed(
+                    "pre_stop",
+                    service,
+                    i,
+                    hook,
                     -1,
                     format!("still running after {} s", PRE_STOP_TIMEOUT.as_secs()),
                 ));
@@ -82,4 +92,46 @@ pub(super) async fn pre_stop(
         }
     }
     Ok(())
+}
+
+/// Runs hook number `i` (0-based) of `service`'s `which` hooks in container `id`; an exit
+/// status other than 0 is the error.
+async fn run_hook(
+    engine: &Engine,
+    which: &'static str,
+    service: &str,
+    i: usize,
+    hook: &Hook,
+    id: &str,
+) -> Result<(), RunError> {
+    let run = engine.exec_hook(id, hook).await?;
+    match run.exit_code {
+        Some(0) => Ok(()),
+        code => Err(failed(
+            which,
+            service,
+            i,
+            hook,
+            code.unwrap_or(-1),
+            run.output,
+        )),
+    }
+}
+
+fn failed(
+    which: &'static str,
+    service: &str,
+    i: usize,
+    hook: &Hook,
+    code: i64,
+    output: String,
+) -> RunError {
+    RunError::Hook {
+        which,
+        service: service.to_string(),
+        number: i + 1,
+        command: hook.command.join(" "),
+        code,
+        output,
+    }
 }
